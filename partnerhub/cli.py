@@ -1,0 +1,186 @@
+"""The `partnerhub` command. One function per command; the work lives in the domain packages.
+
+A user's mistake (:class:`~partnerhub.errors.UserError`, or a wrong option) prints one line,
+``partnerhub: error: …``, and exits with code 2. Anything else is our bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from partnerhub import __version__
+from partnerhub.config import load_partnership, write_example
+from partnerhub.errors import UserError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="partnerhub",
+    help="PartnerHub: safe data sharing for a local public-service partnership.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"partnerhub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """PartnerHub: safe data sharing for a local public-service partnership."""
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+        "partnership.toml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example partnership.toml to start from."""
+    written = write_example(path, force=force)
+    load_partnership(written)  # the example must always be valid
+    console.print(f"Wrote {written} — edit the partners and datasets, then run `partnerhub`.")
+
+
+@app.command()
+def check(
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+) -> None:
+    """Validate partnership.toml and every contract it names."""
+    from partnerhub.schema import builtin_contract, load_contract
+
+    settings = load_partnership(config)
+    n = 0
+    for partner in settings.partners:
+        for ds in partner.datasets:
+            if ds.contract.startswith("builtin:"):
+                builtin_contract(ds.contract.removeprefix("builtin:"))
+            else:
+                load_contract(settings.resolve(Path(ds.contract)))
+            n += 1
+    console.print(
+        f"{config}: OK — {len(settings.partners)} partners, {n} datasets, contracts valid."
+    )
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Empty folder to write into.")],
+    people: Annotated[int, typer.Option(help="Residents of the synthetic county.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
+) -> None:
+    """Generate a synthetic partnership: extracts, geography, area tables and truth/."""
+    _synth(out, people, seed)
+
+
+def _synth(out: Path, people: int, seed: int) -> dict[str, int]:
+    from partnerhub.synth.partnership import generate
+
+    start = time.perf_counter()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("Starting", total=None)
+
+        def report(message: str) -> None:
+            progress.update(task, description=message)
+            if not console.is_terminal:
+                console.print(f"  {message}")
+
+        result = generate(out, people, seed, progress=report)
+    table = Table(title=f"Synthetic partnership in {out} ({people:,} people, seed {seed})")
+    table.add_column("extract")
+    table.add_column("rows", justify="right")
+    for name, rows in sorted(result.counts.items()):
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"Done in {time.perf_counter() - start:.1f} s. Ground truth is in {out / 'truth'}.")
+    return result.counts
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo partnership.")] = Path(
+        "demo-data"
+    ),
+    people: Annotated[int, typer.Option(help="Residents of the synthetic county.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    fresh: Annotated[bool, typer.Option(help="Delete and regenerate an existing demo.")] = True,
+) -> None:
+    """Run every step built so far on a fresh synthetic partnership."""
+    if out.exists() and fresh:
+        if not (out / "partnership.toml").exists():
+            raise UserError(f"{out} exists and is not a PartnerHub demo folder — pass another --out")
+        shutil.rmtree(out)
+    console.rule("1. Synthetic partnership")
+    _synth(out, people, seed)
+    console.rule("2. Configuration")
+    settings = load_partnership(out / "partnership.toml")
+    console.print(
+        f"{out / 'partnership.toml'}: {len(settings.partners)} partners, "
+        f"{sum(len(p.datasets) for p in settings.partners)} datasets."
+    )
+    console.rule("Next steps (not built yet)")
+    console.print(
+        "ingest → link → indicators → risk and capacity → eligibility → events → causal → "
+        "performance framework → dashboard. Each arrives with its issue."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn user mistakes into one line and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"partnerhub: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError:
+        return 0
+    except click.UsageError as exc:
+        hint = f" — run `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
+        err_console.print(
+            f"partnerhub: error: {exc.format_message()}{hint}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("partnerhub: aborted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

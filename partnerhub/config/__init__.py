@@ -1,0 +1,28 @@
+"""`partnership.toml` → typed settings."""
+
+from partnerhub.config.example import EXAMPLE_PARTNERSHIP_TOML, write_example
+from partnerhub.config.settings import (
+    ControlPlaneSettings,
+    DatasetSettings,
+    GeographySettings,
+    KeySettings,
+    PartnerSettings,
+    Partnership,
+    PartnershipSettings,
+    VaultSettings,
+    load_partnership,
+)
+
+__all__ = [
+    "EXAMPLE_PARTNERSHIP_TOML",
+    "ControlPlaneSettings",
+    "DatasetSettings",
+    "GeographySettings",
+    "KeySettings",
+    "PartnerSettings",
+    "Partnership",
+    "PartnershipSettings",
+    "VaultSettings",
+    "load_partnership",
+    "write_example",
+]

@@ -1,0 +1,72 @@
+"""The commented example `partnership.toml` that `partnerhub init` writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from partnerhub.errors import UserError
+
+__all__ = ["EXAMPLE_PARTNERSHIP_TOML", "write_example"]
+
+EXAMPLE_PARTNERSHIP_TOML = """\
+# partnership.toml — one file describes a PartnerHub partnership.
+# Relative paths are relative to the folder this file is in.
+
+[partnership]
+name = "Partnershire Local Partnership"
+description = "Council, NHS, police, fire, registrar and voluntary partners of Partnershire"
+
+[geography]
+# "nspl": an ONS National Statistics Postcode Lookup CSV (as published by ONS);
+# "synthetic": the lookup written by `partnerhub synth` in the same column layout.
+source = "nspl"
+postcode_lookup = "geography/postcode_lookup.csv"
+# Folder of GeoJSON boundaries, one file per area level (oa, lsoa, msoa, ward, lad, county).
+boundaries = "geography/boundaries"
+
+[vault]
+# The record-level store. DuckDB file by default; postgresql://user@host/db for scale.
+url = "duckdb:///vault/vault.duckdb"
+
+[control_plane]
+# Agreements, users, loads, releases, audit. SQLite by default; PostgreSQL in production.
+url = "sqlite:///control/control.db"
+
+[keys]
+# Secret key for pseudonymising local ids (HMAC-SHA256). Never stored in the vault.
+# Either a file readable only by the PartnerHub service account...
+pseudonymisation_key_file = "keys/pseudonymisation.key"
+# ...or an environment variable, used when it is set.
+pseudonymisation_key_env = "PARTNERHUB_PSEUDONYMISATION_KEY"
+
+# One [[partner]] block per partner; one [[partner.dataset]] per extract it sends.
+# `contract` is a contract TOML (see docs/contracts.md) or builtin:<name> for a shipped one.
+[[partner]]
+id = "asc"
+name = "Partnershire County Council - Adult Social Care"
+sector = "council"
+
+[[partner.dataset]]
+id = "episodes"
+contract = "builtin:asc_episodes"
+path = "extracts/asc/episodes.csv"
+
+[[partner]]
+id = "acute"
+name = "Partnershire Hospitals NHS Foundation Trust"
+sector = "nhs"
+
+[[partner.dataset]]
+id = "spells"
+contract = "builtin:acute_spells"
+path = "extracts/acute/spells.csv"
+"""
+
+
+def write_example(path: Path, *, force: bool = False) -> Path:
+    """Write the example to ``path``; refuse to overwrite unless ``force``."""
+    if path.exists() and not force:
+        raise UserError(f"{path} already exists — pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(EXAMPLE_PARTNERSHIP_TOML, encoding="utf-8")
+    return path

@@ -1,0 +1,265 @@
+"""Dataset contracts: how one partner's extract maps onto the canonical tables.
+
+A contract is data — one TOML file per partner dataset — parsed once into a frozen
+:class:`DatasetContract`. It names the file format (encoding, delimiter, date format), each
+column of the extract in order, the canonical field it feeds (an identifier of
+``source_record``, a column of the contract's canonical table, or ``local_id``), its type,
+whether it is required, and for coded columns the map from the partner's codes to canonical
+codes. Nothing downstream re-checks a contract.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from partnerhub.errors import ContractError, NotFoundError, describe_validation_error
+from partnerhub.schema.tables import AREA_COLUMNS, CANONICAL_TABLES, table
+
+__all__ = [
+    "IDENTIFIER_FIELDS",
+    "ContractColumn",
+    "DatasetContract",
+    "FileFormat",
+    "builtin_contract",
+    "builtin_contract_names",
+    "load_contract",
+    "parse_contract",
+]
+
+# Fields of ``source_record`` a contract may map an extract column to.
+IDENTIFIER_FIELDS: frozenset[str] = frozenset(
+    {
+        "nhs_number",
+        "given_name",
+        "middle_names",
+        "family_name",
+        "date_of_birth",
+        "sex",
+        "postcode",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "uprn",
+    }
+)
+_NOT_MAPPABLE = frozenset({"partner", "record_key", *(c.name for c in AREA_COLUMNS)})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FileFormat(_Frozen):
+    """How the extract file is written."""
+
+    format: Literal["csv", "parquet", "excel"] = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    date_format: str = "%Y-%m-%d"
+    sheet: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> FileFormat:
+        if len(self.delimiter) != 1:
+            raise ValueError(f"delimiter must be one character, got {self.delimiter!r}")
+        try:
+            "x".encode(self.encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {self.encoding!r}") from None
+        _check_date_format(self.date_format)
+        return self
+
+
+class ContractColumn(_Frozen):
+    """One column of the partner's extract."""
+
+    name: str = Field(min_length=1)
+    maps_to: str = Field(min_length=1)
+    type: Literal["string", "integer", "float", "date", "boolean", "code"] = "string"
+    required: bool = False
+    format: str | None = None
+    codes: dict[str, str] | None = None
+    true_values: tuple[str, ...] = ("Y", "1", "true", "True", "TRUE", "Yes")
+    false_values: tuple[str, ...] = ("N", "0", "false", "False", "FALSE", "No")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> ContractColumn:
+        if (self.type == "code") != (self.codes is not None):
+            raise ValueError(f"column {self.name}: `codes` is needed for type code, and only then")
+        if self.format is not None:
+            if self.type != "date":
+                raise ValueError(f"column {self.name}: `format` applies only to date columns")
+            _check_date_format(self.format)
+        return self
+
+
+class DatasetContract(_Frozen):
+    """The contract of one partner dataset."""
+
+    partner: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str = ""
+    table: str
+    file: FileFormat = Field(default_factory=FileFormat)
+    columns: tuple[ContractColumn, ...] = Field(alias="column", min_length=1)
+    constants: dict[str, str] = Field(
+        default_factory=dict, description="canonical fields with one value for every row"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> DatasetContract:
+        if self.table not in CANONICAL_TABLES or CANONICAL_TABLES[self.table].kind != "attribute":
+            names = ", ".join(n for n, t in CANONICAL_TABLES.items() if t.kind == "attribute")
+            raise ValueError(f"table {self.table!r} is not a canonical attribute table ({names})")
+        canonical = table(self.table)
+        seen_names: set[str] = set()
+        seen_targets: set[str] = set()
+        for col in self.columns:
+            if col.name in seen_names:
+                raise ValueError(f"column {col.name!r} appears twice")
+            seen_names.add(col.name)
+            if col.maps_to in seen_targets:
+                raise ValueError(f"two columns map to {col.maps_to!r}")
+            seen_targets.add(col.maps_to)
+            _check_target(col, canonical.name)
+        for field, value in self.constants.items():
+            if field in seen_targets:
+                raise ValueError(f"constant {field!r} is also mapped from a column")
+            if field not in canonical.column_names or field in _NOT_MAPPABLE:
+                raise ValueError(f"constant {field!r} is not a field of {self.table}")
+            allowed = canonical.column(field).allowed
+            if allowed is not None and value not in allowed:
+                raise ValueError(
+                    f"constant {field} = {value!r} is not a {field} code; "
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+            seen_targets.add(field)
+        if "local_id" not in seen_targets:
+            raise ValueError("no column maps to `local_id` (the partner's own id of the person)")
+        missing = [
+            c.name
+            for c in canonical.columns
+            if c.required and c.name not in _NOT_MAPPABLE and c.name not in seen_targets
+        ]
+        if missing:
+            raise ValueError(f"required {self.table} columns not mapped: {', '.join(missing)}")
+        return self
+
+    @property
+    def name(self) -> str:
+        """``partner/dataset``."""
+        return f"{self.partner}/{self.dataset}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column_for(self, target: str) -> ContractColumn | None:
+        """The extract column that feeds canonical field ``target``, if any."""
+        for c in self.columns:
+            if c.maps_to == target:
+                return c
+        return None
+
+    def date_format_of(self, column: ContractColumn) -> str:
+        return column.format or self.file.date_format
+
+    def local_codes(self, column: ContractColumn) -> Mapping[str, str]:
+        """Canonical code → the partner's code (the first listed wins): used to write extracts."""
+        out: dict[str, str] = {}
+        for local, canonical in (column.codes or {}).items():
+            out.setdefault(canonical, local)
+        return out
+
+
+def _check_date_format(fmt: str) -> None:
+    probe = datetime(2023, 11, 25)  # noqa: DTZ001 - a fixed probe date, no clock involved
+    try:
+        text = probe.strftime(fmt)
+        back = datetime.strptime(text, fmt)  # noqa: DTZ007
+    except ValueError as exc:
+        raise ValueError(f"date format {fmt!r} is not valid: {exc}") from None
+    if back.date() != probe.date():
+        raise ValueError(f"date format {fmt!r} does not hold a full date (day, month and year)")
+
+
+def _check_target(col: ContractColumn, table_name: str) -> None:
+    if col.maps_to == "local_id":
+        if col.type != "string":
+            raise ValueError(f"column {col.name}: the local id must have type string")
+        return
+    if col.maps_to in IDENTIFIER_FIELDS:
+        target_type = table("source_record").column(col.maps_to)
+    else:
+        canonical = table(table_name)
+        if col.maps_to in _NOT_MAPPABLE or col.maps_to not in canonical.column_names:
+            allowed = sorted(
+                {"local_id"} | IDENTIFIER_FIELDS | (set(canonical.column_names) - _NOT_MAPPABLE)
+            )
+            raise ValueError(
+                f"column {col.name}: maps_to {col.maps_to!r} is not a field of {table_name} "
+                f"or an identifier; use one of: {', '.join(allowed)}"
+            )
+        target_type = canonical.column(col.maps_to)
+    if target_type.type == "code":
+        if col.type != "code":
+            raise ValueError(f"column {col.name}: {col.maps_to} is coded; give type code + codes")
+        allowed_codes = target_type.allowed or frozenset()
+        bad = sorted(set((col.codes or {}).values()) - allowed_codes)
+        if bad:
+            raise ValueError(
+                f"column {col.name}: codes map to unknown canonical codes {bad}; "
+                f"allowed: {', '.join(sorted(allowed_codes))}"
+            )
+    elif col.type != target_type.type:
+        raise ValueError(
+            f"column {col.name}: type {col.type} but {col.maps_to} is {target_type.type}"
+        )
+
+
+def parse_contract(data: Mapping[str, object], source: str) -> DatasetContract:
+    """Validate a contract given as a mapping; errors name ``source`` and the field."""
+    try:
+        return DatasetContract.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(describe_validation_error(source, exc)) from None
+
+
+def load_contract(path: Path) -> DatasetContract:
+    """Read and validate a contract TOML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: contract file not found — check the path") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContractError(f"{path}: not valid TOML ({exc}) — fix the syntax") from None
+    return parse_contract(data, str(path))
+
+
+def builtin_contract_names() -> tuple[str, ...]:
+    """Names (``partner_dataset``) of the contracts shipped for the synthetic partnership."""
+    folder = resources.files("partnerhub.schema") / "contracts"
+    return tuple(
+        sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+    )
+
+
+def builtin_contract(name: str) -> DatasetContract:
+    """A shipped contract by name, e.g. ``acute_spells``."""
+    resource = resources.files("partnerhub.schema") / "contracts" / f"{name}.toml"
+    if not resource.is_file():
+        known = ", ".join(builtin_contract_names())
+        raise NotFoundError(f"no built-in contract {name!r}; the built-in contracts are: {known}")
+    data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    return parse_contract(data, f"builtin:{name}")

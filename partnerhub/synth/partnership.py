@@ -1,0 +1,275 @@
+"""`partnerhub synth`: write a whole synthetic partnership to a folder.
+
+Layout of the output folder::
+
+    partnership.toml          ready for `partnerhub ingest --all` (contracts are built in)
+    geography/                postcode_lookup.csv (NSPL layout), areas.csv, boundaries/*.geojson
+    extracts/<partner>/       <dataset>.csv as the partner sends it, and <dataset>.parquet
+    extracts/areas/           operations.csv, resources.csv (area-level tables, canonical layout)
+    truth/                    the ground truth — never an input to PartnerHub, only to tests
+
+Same people, seed and PartnerHub version → the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from partnerhub.errors import UserError
+from partnerhub.synth.benefits import build_benefits
+from partnerhub.synth.community import build_community
+from partnerhub.synth.education import build_education
+from partnerhub.synth.extracts import Extract, build_extracts, write_extract
+from partnerhub.synth.facts import Facts
+from partnerhub.synth.geography import write_geography
+from partnerhub.synth.health_care import build_health_and_care
+from partnerhub.synth.housing import build_housing
+from partnerhub.synth.justice import build_youth_justice
+from partnerhub.synth.records import NOISE_PROFILES, SourceRecords, profile_table
+from partnerhub.synth.timeline import CARE_HOME_COEFFICIENTS
+from partnerhub.synth.world_build import Built, build_world, stage_rngs
+
+__all__ = ["MIN_PEOPLE", "PARTNERS", "SynthResult", "generate"]
+
+MIN_PEOPLE = 2_000
+MAX_PEOPLE = 5_000_000
+
+# partner id → (name, sector)
+PARTNERS: dict[str, tuple[str, str]] = {
+    "asc": ("Partnershire County Council - Adult Social Care", "council"),
+    "acute": ("Partnershire Hospitals NHS Foundation Trust", "nhs"),
+    "gp": ("Partnershire GP practices (via the Integrated Care Board)", "nhs"),
+    "registrar": ("Partnershire Register Office", "registrar"),
+    "police": ("Partnershire Police", "police"),
+    "housing": ("Partnershire district councils - Housing", "council"),
+    "revenues": ("Partnershire Revenues and Benefits", "benefits"),
+    "education": ("Partnershire County Council - Education", "education"),
+    "fire": ("Partnershire Fire and Rescue Service", "fire"),
+    "voluntary": ("Partnershire Age Friends", "voluntary"),
+}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    out: Path
+    people: int
+    seed: int
+    counts: dict[str, int]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> SynthResult:
+    """Simulate and write a partnership of about ``people`` residents into ``out``."""
+    if not MIN_PEOPLE <= people <= MAX_PEOPLE:
+        raise UserError(
+            f"--people {people} is out of range — use a number from {MIN_PEOPLE:,} to "
+            f"{MAX_PEOPLE:,}"
+        )
+    if seed < 0:
+        raise UserError(f"--seed {seed} is negative — use a whole number 0 or more")
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} is not empty — choose a new folder or empty this one")
+    rngs = stage_rngs(seed)
+    progress("Simulating the county (geography, households, four years of lives)")
+    built = build_world(people, seed)
+    world = built.world
+    progress("Deriving partner facts")
+    facts: list[Facts] = []
+    facts += build_health_and_care(world, rngs["services"])
+    facts += build_community(world, built.areas, rngs["police"])
+    facts += build_benefits(world, rngs["benefits"])
+    facts += build_education(world, rngs["education"])
+    facts += build_housing(world, rngs["housing"])
+    facts += build_youth_justice(world, rngs["police"])
+    progress("Recording people as each partner would (local ids, noise)")
+    extracts, records = build_extracts(world, facts, rngs["records"])
+    out.mkdir(parents=True, exist_ok=True)
+    progress("Writing geography")
+    write_geography(built.geography, out / "geography")
+    counts: dict[str, int] = {}
+    for ex in extracts:
+        progress(f"Writing extract {ex.contract.name}")
+        write_extract(ex, out / "extracts" / ex.contract.partner)
+        counts[ex.name] = len(ex.frame)
+    _write_area_tables(built, out / "extracts" / "areas")
+    progress("Writing truth")
+    _write_truth(built, facts, extracts, records, out / "truth", people, seed, counts)
+    _write_partnership_toml(extracts, out / "partnership.toml", people, seed)
+    return SynthResult(out=out, people=people, seed=seed, counts=counts)
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, compression="zstd")
+
+
+def _write_area_tables(built: Built, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("operations", built.areas.operations), ("resources", built.areas.resources)):
+        f = frame.copy()
+        for col in ("period_start", "period_end"):
+            f[col] = pd.to_datetime(f[col]).dt.strftime("%Y-%m-%d")
+        f.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        _write_frame(frame, folder / f"{name}.parquet")
+
+
+def _write_truth(
+    built: Built,
+    facts: list[Facts],
+    extracts: list[Extract],
+    records: list[SourceRecords],
+    folder: Path,
+    people: int,
+    seed: int,
+    counts: dict[str, int],
+) -> None:
+    world = built.world
+    tl = world.timeline
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_frame(world.people, folder / "people.parquet")
+    _write_frame(world.households, folder / "households.parquet")
+    _write_frame(world.residences, folder / "residences.parquet")
+    src = pd.concat([r.truth for r in records], ignore_index=True)
+    _write_frame(src, folder / "source_records.parquet")
+    rows = pd.concat(
+        [ex.rows.assign(dataset=ex.contract.name) for ex in extracts], ignore_index=True
+    )
+    _write_frame(rows[["dataset", "row", "local_id", "person_id"]], folder / "extract_rows.parquet")
+    haz = tl.hazards.copy()
+    _write_frame(haz, folder / "care_home_hazards.parquet")
+    _write_frame(tl.care_home_admissions.assign(
+        date=world.start + tl.care_home_admissions["day"].to_numpy().astype("timedelta64[D]")
+    ).drop(columns=["day"]), folder / "care_home_admissions.parquet")
+    reab = tl.reablement.copy()
+    reab["ward_code"] = np.asarray(world.ward_codes, dtype=object)[reab["ward_index"].to_numpy()]
+    _write_frame(reab.drop(columns=["ward_index"]), folder / "reablement.parquet")
+    _write_frame(_life_events(built, facts), folder / "life_events.parquet")
+    _write_frame(built.areas.ward_quarter, folder / "area_panel.parquet")
+    for f in facts:
+        for name, frame in sorted(f.truth.items()):
+            _write_frame(frame, folder / f"{name}.parquet")
+    noise = src.groupby("partner").mean(numeric_only=True).drop(columns=["person_id"])
+    noise.round(5).to_csv(folder / "noise_rates.csv", lineterminator="\n")
+    manifest = {
+        "people_requested": people,
+        "seed": seed,
+        "start": str(world.start),
+        "end_exclusive": str(world.end),
+        "persons_simulated": len(world.people),
+        "extract_rows": counts,
+        "care_home_hazard": {
+            "model": "monthly hazard = exp(linear predictor), aged 65+ living at home; "
+            "death is a competing risk",
+            "coefficients": CARE_HOME_COEFFICIENTS,
+        },
+        "noise_profiles": profile_table().set_index("partner").to_dict(orient="index"),
+        "causal_effects": built.areas.truth,
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
+
+
+def _life_events(built: Built, facts: list[Facts]) -> pd.DataFrame:
+    world = built.world
+    tl = world.timeline
+    p = world.people
+    start = world.start
+    parts = [
+        pd.DataFrame({"person_id": p["person_id"], "event": "death", "date": p["death_date"]}),
+        pd.DataFrame(
+            {"person_id": p["person_id"], "event": "birth", "date": p["date_of_birth"]}
+        ).loc[p["born_in_timeline"].to_numpy()],
+        pd.DataFrame(
+            {
+                "person_id": tl.moves["person_id"],
+                "event": tl.moves["kind"].map({"moved": "move", "left_county": "left_county",
+                                               "arrived": "arrived"}),
+                "date": start + tl.moves["day"].to_numpy().astype("timedelta64[D]"),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "person_id": tl.spells["person_id"],
+                "event": "hospital_discharge",
+                "date": start + tl.spells["discharge_day"].to_numpy().astype("timedelta64[D]"),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "person_id": tl.care_home_admissions["person_id"],
+                "event": "care_home_admission",
+                "date": start + tl.care_home_admissions["day"].to_numpy().astype("timedelta64[D]"),
+            }
+        ),
+    ]
+    for f in facts:
+        extra = f.truth.get("housing_life_events")
+        if extra is not None:
+            parts.append(
+                pd.DataFrame(
+                    {"person_id": extra["person_id"], "event": extra["event_type"],
+                     "date": extra["event_date"]}
+                )
+            )
+    events = pd.concat(parts, ignore_index=True)
+    events["date"] = events["date"].to_numpy().astype("datetime64[D]")
+    events = events.loc[events["date"].notna() & (events["date"] < world.end)
+                        & (events["date"] >= world.start)]
+    return events.sort_values(["date", "person_id", "event"], kind="stable").reset_index(drop=True)
+
+
+def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, seed: int) -> None:
+    lines = [
+        "# A synthetic partnership written by `partnerhub synth` "
+        f"(--people {people} --seed {seed}).",
+        "# Everything here is invented; truth/ holds the answers and is never an input.",
+        "",
+        "[partnership]",
+        'name = "Partnershire Local Partnership (synthetic)"',
+        f'description = "Synthetic partnership: {people} people, seed {seed}"',
+        "",
+        "[geography]",
+        'source = "synthetic"',
+        'postcode_lookup = "geography/postcode_lookup.csv"',
+        'boundaries = "geography/boundaries"',
+        "",
+        "[vault]",
+        'url = "duckdb:///vault/vault.duckdb"',
+        "",
+        "[control_plane]",
+        'url = "sqlite:///control/control.db"',
+        "",
+        "[keys]",
+        'pseudonymisation_key_file = "keys/pseudonymisation.key"',
+        'pseudonymisation_key_env = "PARTNERHUB_PSEUDONYMISATION_KEY"',
+    ]
+    for partner, (name, sector) in PARTNERS.items():
+        mine = sorted({ex.contract.dataset for ex in extracts if ex.contract.partner == partner})
+        if not mine:
+            continue
+        lines += ["", "[[partner]]", f'id = "{partner}"', f'name = "{name}"', f'sector = "{sector}"']
+        for ds in mine:
+            lines += [
+                "",
+                "[[partner.dataset]]",
+                f'id = "{ds}"',
+                f'contract = "builtin:{partner}_{ds}"',
+                f'path = "extracts/{partner}/{ds}.csv"',
+            ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert set(NOISE_PROFILES) >= {ex.contract.partner for ex in extracts}
