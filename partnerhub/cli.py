@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+# Typer 0.29 ships its own copy of click; its exceptions live here (typer is pinned).
+from typer._click import exceptions as click_errors
 
 from partnerhub import __version__
 from partnerhub.config import load_partnership, write_example
@@ -123,15 +125,17 @@ def _synth(out: Path, people: int, seed: int) -> dict[str, int]:
     for name, rows in sorted(result.counts.items()):
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    console.print(f"Done in {time.perf_counter() - start:.1f} s. Ground truth is in {out / 'truth'}.")
+    console.print(
+        f"Done in {time.perf_counter() - start:.1f} s. Ground truth is in {out / 'truth'}."
+    )
     return result.counts
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo partnership.")] = Path(
-        "demo-data"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo partnership.")
+    ] = Path("demo-data"),
     people: Annotated[int, typer.Option(help="Residents of the synthetic county.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     fresh: Annotated[bool, typer.Option(help="Delete and regenerate an existing demo.")] = True,
@@ -139,7 +143,9 @@ def demo(
     """Run every step built so far on a fresh synthetic partnership."""
     if out.exists() and fresh:
         if not (out / "partnership.toml").exists():
-            raise UserError(f"{out} exists and is not a PartnerHub demo folder — pass another --out")
+            raise UserError(
+                f"{out} exists and is not a PartnerHub demo folder — pass another --out"
+            )
         shutil.rmtree(out)
     console.rule("1. Synthetic partnership")
     _synth(out, people, seed)
@@ -159,13 +165,15 @@ def demo(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn user mistakes into one line and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="partnerhub", standalone_mode=False)
     except UserError as exc:
-        err_console.print(f"partnerhub: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(
+            f"partnerhub: error: {exc}", markup=False, highlight=False, soft_wrap=True
+        )
         return exc.exit_code
-    except click.exceptions.NoArgsIsHelpError:
+    except click_errors.NoArgsIsHelpError:
         return 0
-    except click.UsageError as exc:
+    except click_errors.UsageError as exc:
         hint = f" — run `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
         err_console.print(
             f"partnerhub: error: {exc.format_message()}{hint}",
@@ -174,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             soft_wrap=True,
         )
         return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("partnerhub: aborted")
         return 130
     return 0

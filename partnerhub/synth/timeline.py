@@ -27,6 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from partnerhub.synth.hospital import HospitalSteps
+from partnerhub.synth.simkit import NEVER as _NEVER
+from partnerhub.synth.simkit import Recorder, monthly
+
 __all__ = ["CARE_HOME_COEFFICIENTS", "Timeline", "simulate"]
 
 # Log-hazard coefficients of monthly care-home admission (aged 65+).
@@ -42,39 +46,6 @@ CARE_HOME_COEFFICIENTS: dict[str, float] = {
     "deprivation_per_sd": 0.12,
 }
 
-_EMERGENCY_GROUPS_OLDER = (
-    ("fall", 0.13, ("W19", "W01", "W10", "W18")),
-    ("hip_fracture", 0.035, ("S720", "S721", "S722")),
-    ("dementia", 0.0, ("F03", "F01", "G30")),  # set per person from dementia
-    ("circulatory", 0.19, ("I21", "I50", "I63", "I64")),
-    ("respiratory", 0.18, ("J18", "J44", "J22")),
-    ("cancer", 0.05, ("C34", "C18", "C50")),
-    ("alcohol_specific", 0.006, ("F10", "K70")),
-    ("alcohol_related", 0.05, ("I10", "I48")),
-    ("other", 0.359, ("N39", "R10", "K57", "L03")),
-)
-_EMERGENCY_GROUPS_ADULT = (
-    ("fall", 0.04, ("W19", "W01")),
-    ("alcohol_specific", 0.04, ("F10", "K70", "X45")),
-    ("alcohol_related", 0.04, ("K85", "I48")),
-    ("self_harm", 0.03, ("X78", "X61", "X64")),
-    ("circulatory", 0.08, ("I21", "I20")),
-    ("respiratory", 0.1, ("J18", "J45")),
-    ("cancer", 0.03, ("C50", "C18")),
-    ("other", 0.64, ("R10", "K35", "N39", "S52", "L03")),
-)
-_EMERGENCY_GROUPS_CHILD = (
-    ("respiratory", 0.3, ("J21", "J45", "J06")),
-    ("other", 0.7, ("R50", "A09", "S52", "K35")),
-)
-_ELECTIVE_CODES = ("H25", "M17", "K80", "C44", "Z51", "M16", "K40")
-_DEATH_CAUSES = (
-    ("circulatory", 0.25, ("I21", "I25", "I64")),
-    ("cancer", 0.27, ("C34", "C18", "C50", "C61")),
-    ("respiratory", 0.13, ("J18", "J44")),
-    ("dementia", 0.1, ("F03", "G30")),
-    ("other", 0.25, ("K70", "N18", "E11", "R54")),
-)
 _FERTILITY = (
     (15, 20, 0.009),
     (20, 25, 0.04),
@@ -93,7 +64,6 @@ _MOVE_MONTHLY = {
     "family_adult_children": 0.004,
     "sharers": 0.018,
 }
-_NEVER = np.iinfo(np.int32).max
 
 
 @dataclass(frozen=True)
@@ -117,37 +87,9 @@ def _month_starts(start: np.datetime64, months: int) -> np.ndarray:
     return (m0 + np.arange(months + 1)).astype("datetime64[D]")
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> np.ndarray:
-    return np.asarray(options, dtype=object)[rng.integers(0, len(options), size=n)]
-
-
 def _gompertz(age: np.ndarray, female: np.ndarray) -> np.ndarray:
     q = 0.0002 + np.exp(-11.3 + 0.1 * age)
     return np.minimum(np.where(female, 0.8 * q, q), 0.6)
-
-
-def _monthly(p_year: np.ndarray) -> np.ndarray:
-    return 1.0 - np.power(1.0 - np.clip(p_year, 0.0, 0.999), 1.0 / 12.0)
-
-
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-class _Recorder:
-    """Collects rows month by month and concatenates once."""
-
-    def __init__(self) -> None:
-        self.parts: dict[str, list[dict[str, np.ndarray]]] = {}
-
-    def add(self, name: str, **cols: np.ndarray) -> None:
-        self.parts.setdefault(name, []).append(cols)
-
-    def frame(self, name: str, columns: list[str]) -> pd.DataFrame:
-        parts = self.parts.get(name, [])
-        if not parts:
-            return pd.DataFrame({c: [] for c in columns})
-        return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in columns})
 
 
 def simulate(
@@ -173,7 +115,7 @@ def simulate(
     return sim.result()
 
 
-class _Simulation:
+class _Simulation(HospitalSteps):
     def __init__(
         self,
         people: pd.DataFrame,
@@ -226,7 +168,7 @@ class _Simulation:
         self.dementia_onset, self.dementia_diag = self._initial_dementia(age0)
         self.care_home_pc = self._care_homes()
         self.person_care_home = np.full(n, -1, dtype=np.int64)
-        self.rec = _Recorder()
+        self.rec = Recorder()
         self.spell_counter = 0
         # Residence spells of people present at the start.
         idx = np.flatnonzero(self.present)
@@ -298,18 +240,24 @@ class _Simulation:
 
         # Dementia onset (truth) and diagnosis.
         inc = np.where(age >= 60, np.exp(-15.8 + 0.15 * age), 0.0)
-        new_dem = (~dementia) & (rng.random(active.size) < _monthly(inc))
+        new_dem = (~dementia) & (rng.random(active.size) < monthly(inc))
         onset_day = d0 + rng.integers(0, ndays, size=active.size)
         nd = active[new_dem]
         self.dementia_onset[nd] = onset_day[new_dem]
         diag = rng.random(nd.size) < 0.65
-        self.dementia_diag[nd[diag]] = onset_day[new_dem][diag] + rng.geometric(1 / 365, size=int(diag.sum()))
+        self.dementia_diag[nd[diag]] = onset_day[new_dem][diag] + rng.geometric(
+            1 / 365, size=int(diag.sum())
+        )
 
         # Hospital admissions.
-        em_rate = (0.045 + 0.5 * np.exp((age - 90) / 10)) * np.exp(0.2 * dep) * np.where(dementia, 1.5, 1.0)
-        emergency = rng.random(active.size) < _monthly(em_rate)
+        em_rate = (
+            (0.045 + 0.5 * np.exp((age - 90) / 10))
+            * np.exp(0.2 * dep)
+            * np.where(dementia, 1.5, 1.0)
+        )
+        emergency = rng.random(active.size) < monthly(em_rate)
         el_rate = 0.05 + 0.15 * np.clip((age - 20) / 60, 0, 1.2)
-        elective = (~emergency) & (rng.random(active.size) < _monthly(el_rate)) & at_home
+        elective = (~emergency) & (rng.random(active.size) < monthly(el_rate)) & at_home
         groups = self._emergency_groups(age, dementia, dep, emergency)
         fall_now = emergency & (groups == "fall")
         hip_now = emergency & (groups == "hip_fracture")
@@ -333,7 +281,7 @@ class _Simulation:
         )
         eligible_care = (age >= 65) & at_home
         h_care = np.where(eligible_care, 1 - np.exp(-np.exp(lp)), 0.0)
-        q_death = _monthly(
+        q_death = monthly(
             _gompertz(age, female)
             * np.where(dementia, 1.8, 1.0)
             * np.where(recent_hip, 2.0, 1.0)
@@ -358,9 +306,22 @@ class _Simulation:
         dies |= sched_d
         to_care = (to_care | sched_c) & ~dies
 
-        death_day = np.where(sched_d, self.sched_death[active], d0 + rng.integers(0, ndays, size=active.size))
+        death_day = np.where(
+            sched_d, self.sched_death[active], d0 + rng.integers(0, ndays, size=active.size)
+        )
         spells = self._spells(
-            m, d0, ndays, active, age, dementia, groups, emergency, elective, dies, to_care, death_day
+            m,
+            d0,
+            ndays,
+            active,
+            age,
+            dementia,
+            groups,
+            emergency,
+            elective,
+            dies,
+            to_care,
+            death_day,
         )
         self._reablement(m, d0, active, age, dementia, pc, ward_of_postcode, reab_logit, spells)
         self._care_admissions(active, to_care, spells, d0, ndays, m)
@@ -368,177 +329,14 @@ class _Simulation:
         self._births(m, d0, ndays, active, age, female)
         self._moves(m, d0, ndays)
 
-    def _emergency_groups(
-        self, age: np.ndarray, dementia: np.ndarray, dep: np.ndarray, emergency: np.ndarray
-    ) -> np.ndarray:
-        rng = self.rng
-        out = np.full(age.size, "", dtype=object)
-        for mask, table in (
-            (emergency & (age >= 65), _EMERGENCY_GROUPS_OLDER),
-            (emergency & (age >= 16) & (age < 65), _EMERGENCY_GROUPS_ADULT),
-            (emergency & (age < 16), _EMERGENCY_GROUPS_CHILD),
-        ):
-            idx = np.flatnonzero(mask)
-            if idx.size == 0:
-                continue
-            names = [t[0] for t in table]
-            w = np.tile(np.array([t[1] for t in table]), (idx.size, 1))
-            if "dementia" in names:
-                w[:, names.index("dementia")] = np.where(dementia[idx], 0.12, 0.0)
-            if "hip_fracture" in names:
-                w[:, names.index("hip_fracture")] *= np.exp((age[idx] - 80) / 10)
-            if "alcohol_specific" in names:
-                w[:, names.index("alcohol_specific")] *= np.exp(0.4 * dep[idx])
-            w /= w.sum(axis=1, keepdims=True)
-            u = rng.random(idx.size)[:, None]
-            choice = (u > np.cumsum(w, axis=1)).sum(axis=1)
-            out[idx] = np.asarray(names, dtype=object)[np.minimum(choice, len(names) - 1)]
-        return out
-
-    def _spells(
+    def _care_admissions(
         self,
-        m: int,
+        active: np.ndarray,
+        to_care: np.ndarray,
+        spells: dict[str, np.ndarray],
         d0: int,
         ndays: int,
-        active: np.ndarray,
-        age: np.ndarray,
-        dementia: np.ndarray,
-        groups: np.ndarray,
-        emergency: np.ndarray,
-        elective: np.ndarray,
-        dies: np.ndarray,
-        to_care: np.ndarray,
-        death_day: np.ndarray,
-    ) -> dict[str, np.ndarray]:
-        rng = self.rng
-        admitted = emergency | elective
-        idx = np.flatnonzero(admitted)
-        n = idx.size
-        adm = d0 + rng.integers(0, ndays, size=n)
-        older = age[idx] >= 65
-        los = np.where(
-            emergency[idx],
-            np.where(older, rng.geometric(1 / 8.0, size=n), rng.geometric(1 / 3.5, size=n)),
-            rng.geometric(1 / 1.8, size=n) - 1,
-        )
-        los = np.where(groups[idx] == "hip_fracture", los + rng.integers(6, 16, size=n), los)
-        dis = adm + los
-        dest = np.full(n, "usual_residence", dtype=object)
-        dest[rng.random(n) < 0.02] = "other_hospital"
-        # Deaths among those admitted this month: most happen in hospital.
-        die_in_hosp = dies[idx] & emergency[idx] & (rng.random(n) < 0.7)
-        dis = np.where(die_in_hosp, np.minimum(dis, adm + rng.integers(0, 20, size=n)), dis)
-        death_day[idx[die_in_hosp]] = dis[die_in_hosp]
-        dest[die_in_hosp] = "died"
-        care_via_hosp = to_care[idx] & emergency[idx] & ~die_in_hosp
-        dest[care_via_hosp] = "care_home"
-        delayed = np.where(
-            emergency[idx] & older & (dest != "died") & (rng.random(n) < 0.1),
-            rng.geometric(1 / 6.0, size=n),
-            0,
-        )
-        dis = dis + delayed
-        resp = np.where(delayed > 0, _pick(rng, ("nhs", "nhs", "social_care", "both"), n), None)
-        codes = np.empty(n, dtype=object)
-        grp = groups[idx].copy()
-        grp[elective[idx]] = "elective"
-        for table in (_EMERGENCY_GROUPS_OLDER, _EMERGENCY_GROUPS_ADULT, _EMERGENCY_GROUPS_CHILD):
-            for name, _, options in table:
-                sel = np.flatnonzero((grp == name) & (codes == None))  # noqa: E711
-                if sel.size:
-                    codes[sel] = _pick(rng, options, sel.size)
-        sel = np.flatnonzero(grp == "elective")
-        codes[sel] = _pick(rng, _ELECTIVE_CODES, sel.size)
-        spell_ids = np.arange(self.spell_counter, self.spell_counter + n, dtype=np.int64)
-        self.spell_counter += n
-        self.rec.add(
-            "spells",
-            spell_id=spell_ids,
-            person_id=active[idx],
-            admission_day=adm,
-            discharge_day=dis,
-            method=np.where(emergency[idx], "emergency", "elective").astype(object),
-            primary_diagnosis=codes,
-            discharge_destination=dest,
-            delayed_days=delayed.astype(np.int64),
-            delay_responsibility=resp,
-        )
-        return {"pos": idx, "discharge": dis, "dest": dest, "emergency": emergency[idx], "group": grp}
-
-    def _reablement(
-        self,
         m: int,
-        d0: int,
-        active: np.ndarray,
-        age: np.ndarray,
-        dementia: np.ndarray,
-        pc: np.ndarray,
-        ward_of_postcode: np.ndarray,
-        reab_logit: np.ndarray,
-        spells: dict[str, np.ndarray],
-    ) -> None:
-        rng = self.rng
-        pos = spells["pos"]
-        ok = (
-            spells["emergency"]
-            & (spells["dest"] == "usual_residence")
-            & (age[pos] >= 65)
-            & ~self.in_care[active[pos]]
-        )
-        p_ref = np.where(np.isin(spells["group"], ["fall", "hip_fracture"]), 0.2, 0.06)
-        ref = ok & (rng.random(pos.size) < p_ref)
-        sel = pos[ref]
-        if sel.size == 0:
-            return
-        persons = active[sel]
-        start_day = spells["discharge"][ref]
-        ward = ward_of_postcode[pc[sel]]
-        quarter = np.minimum(m // 3, reab_logit.shape[1] - 1)
-        logit = reab_logit[ward, quarter] - 0.4 * dementia[sel] - 0.02 * (age[sel] - 80)
-        p_home = _logistic(logit)
-        u = rng.random(sel.size)
-        at_home = u < p_home
-        v = rng.random(sel.size)
-        outcome = np.where(
-            at_home, "at_home", np.where(v < 0.45, "care_home", np.where(v < 0.65, "hospital", "died"))
-        ).astype(object)
-        end91 = start_day + 91
-        when = start_day + rng.integers(7, 88, size=sel.size)
-        died = outcome == "died"
-        care = outcome == "care_home"
-        self.sched_death[persons[died]] = when[died]
-        self.sched_care[persons[care]] = when[care]
-        self.protected_until[persons] = end91
-        hosp = np.flatnonzero(outcome == "hospital")
-        if hosp.size:
-            adm = end91[hosp] - rng.integers(1, 10, size=hosp.size)
-            n = hosp.size
-            self.rec.add(
-                "spells",
-                spell_id=np.arange(self.spell_counter, self.spell_counter + n, dtype=np.int64),
-                person_id=persons[hosp],
-                admission_day=adm,
-                discharge_day=end91[hosp] + rng.integers(2, 15, size=n),
-                method=np.full(n, "emergency", dtype=object),
-                primary_diagnosis=_pick(rng, ("J18", "N39", "R54", "I50"), n),
-                discharge_destination=np.full(n, "usual_residence", dtype=object),
-                delayed_days=np.zeros(n, dtype=np.int64),
-                delay_responsibility=np.full(n, None, dtype=object),
-            )
-            self.spell_counter += n
-        self.rec.add(
-            "reablement",
-            person_id=persons,
-            start_day=start_day,
-            end_day=start_day + rng.integers(14, 43, size=sel.size),
-            ward_index=ward.astype(np.int64),
-            quarter=np.full(sel.size, quarter, dtype=np.int64),
-            p_at_home=p_home,
-            outcome_91_days=outcome,
-        )
-
-    def _care_admissions(
-        self, active: np.ndarray, to_care: np.ndarray, spells: dict[str, np.ndarray], d0: int, ndays: int, m: int
     ) -> None:
         rng = self.rng
         idx = np.flatnonzero(to_care)
@@ -546,7 +344,9 @@ class _Simulation:
             return
         persons = active[idx]
         day = np.where(
-            self.sched_care[persons] < _NEVER, self.sched_care[persons], d0 + rng.integers(0, ndays, size=idx.size)
+            self.sched_care[persons] < _NEVER,
+            self.sched_care[persons],
+            d0 + rng.integers(0, ndays, size=idx.size),
         )
         via = np.full(idx.size, "community", dtype=object)
         hosp_pos = spells["pos"][spells["dest"] == "care_home"]
@@ -570,31 +370,43 @@ class _Simulation:
             person_id=persons,
             day=day,
             via=via,
-            care_type=np.where(rng.random(idx.size) < 0.62, "residential_care", "nursing_care").astype(object),
+            care_type=np.where(
+                rng.random(idx.size) < 0.62, "residential_care", "nursing_care"
+            ).astype(object),
             council_funded=rng.random(idx.size) < 0.6,
             care_home_index=home,
         )
 
-    def _deaths(self, active: np.ndarray, dies: np.ndarray, day: np.ndarray, spells: dict[str, np.ndarray]) -> None:
+    def _deaths(
+        self, active: np.ndarray, dies: np.ndarray, day: np.ndarray, spells: dict[str, np.ndarray]
+    ) -> None:
         idx = np.flatnonzero(dies)
         persons = active[idx]
         in_hosp = np.isin(idx, spells["pos"][spells["dest"] == "died"])
         place = np.where(
             in_hosp,
             "hospital",
-            np.where(self.in_care[persons], "care_home", np.where(self.rng.random(idx.size) < 0.12, "hospice", "home")),
+            np.where(
+                self.in_care[persons],
+                "care_home",
+                np.where(self.rng.random(idx.size) < 0.12, "hospice", "home"),
+            ),
         ).astype(object)
         self.alive[persons] = False
         self.death_day[persons] = day[idx]
         self.death_place[persons] = place
         self._end_residence(persons, day[idx])
 
-    def _births(self, m: int, d0: int, ndays: int, active: np.ndarray, age: np.ndarray, female: np.ndarray) -> None:
+    def _births(
+        self, m: int, d0: int, ndays: int, active: np.ndarray, age: np.ndarray, female: np.ndarray
+    ) -> None:
         rng = self.rng
         p = np.zeros(active.size)
         for lo, hi, rate in _FERTILITY:
             p[(age >= lo) & (age < hi) & female] = rate
-        mothers = active[(rng.random(active.size) < _monthly(p)) & ~self.in_care[active] & self.alive[active]]
+        mothers = active[
+            (rng.random(active.size) < monthly(p)) & ~self.in_care[active] & self.alive[active]
+        ]
         n = mothers.size
         if n == 0:
             return
@@ -612,7 +424,13 @@ class _Simulation:
         self.res_from[new] = day
 
     def _append_people(
-        self, hh: np.ndarray, sex: np.ndarray, dob_day: np.ndarray, role: str, mother: np.ndarray, birth_month: int
+        self,
+        hh: np.ndarray,
+        sex: np.ndarray,
+        dob_day: np.ndarray,
+        role: str,
+        mother: np.ndarray,
+        birth_month: int,
     ) -> None:
         n = hh.size
 
@@ -638,7 +456,9 @@ class _Simulation:
         self.sched_care = grow(self.sched_care, _NEVER)
         self.protected_until = grow(self.protected_until, -1)
         self.external_carer = grow(self.external_carer, False)
-        self.learning_disability = np.concatenate([self.learning_disability, self.rng.random(n) < 0.0045])
+        self.learning_disability = np.concatenate(
+            [self.learning_disability, self.rng.random(n) < 0.0045]
+        )
         self.dementia_onset = grow(self.dementia_onset, _NEVER)
         self.dementia_diag = grow(self.dementia_diag, _NEVER)
         self.person_care_home = grow(self.person_care_home, -1)
@@ -747,9 +567,18 @@ class _Simulation:
         )
         residences = self.rec.frame(
             "residences",
-            ["person_id", "from_day", "to_day", "postcode_index", "house_number", "care_home_index"],
+            [
+                "person_id",
+                "from_day",
+                "to_day",
+                "postcode_index",
+                "house_number",
+                "care_home_index",
+            ],
         )
-        residences = residences.sort_values(["person_id", "from_day"], kind="stable").reset_index(drop=True)
+        residences = residences.sort_values(["person_id", "from_day"], kind="stable").reset_index(
+            drop=True
+        )
         spells = self.rec.frame(
             "spells",
             [
@@ -765,15 +594,30 @@ class _Simulation:
             ],
         )
         reablement = self.rec.frame(
-            "reablement", ["person_id", "start_day", "end_day", "ward_index", "quarter", "p_at_home", "outcome_91_days"]
+            "reablement",
+            [
+                "person_id",
+                "start_day",
+                "end_day",
+                "ward_index",
+                "quarter",
+                "p_at_home",
+                "outcome_91_days",
+            ],
         )
         care = self.rec.frame(
-            "care_home_admissions", ["person_id", "day", "via", "care_type", "council_funded", "care_home_index"]
+            "care_home_admissions",
+            ["person_id", "day", "via", "care_type", "council_funded", "care_home_index"],
         )
-        hazards = self.rec.frame("hazards", ["person_id", "month", "care_home_hazard", "death_hazard"])
+        hazards = self.rec.frame(
+            "hazards", ["person_id", "month", "care_home_hazard", "death_hazard"]
+        )
         moves = self.rec.frame("moves", ["person_id", "day", "kind"])
         care_homes = pd.DataFrame(
-            {"care_home_index": np.arange(len(self.care_home_pc)), "postcode_index": self.care_home_pc}
+            {
+                "care_home_index": np.arange(len(self.care_home_pc)),
+                "postcode_index": self.care_home_pc,
+            }
         )
         return Timeline(
             start=self.start,

@@ -52,12 +52,16 @@ class World:
 
     @property
     def quarter_starts(self) -> np.ndarray:
-        months = int((self.end.astype("datetime64[M]") - self.start.astype("datetime64[M]")).astype(int))
-        return (self.start.astype("datetime64[M]") + np.arange(0, months, 3)).astype("datetime64[D]")
+        months = int(
+            (self.end.astype("datetime64[M]") - self.start.astype("datetime64[M]")).astype(int)
+        )
+        return (self.start.astype("datetime64[M]") + np.arange(0, months, 3)).astype(
+            "datetime64[D]"
+        )
 
     def residents_at(self, date: np.datetime64 | str) -> pd.DataFrame:
         """Everyone alive and living in the county on ``date``, with age and areas."""
-        when = np.datetime64(date, "D")
+        when = np.asarray(date).astype("datetime64[D]")
         r = self.residences
         live = (r["from_date"].to_numpy() <= when) & (
             r["to_date"].isna().to_numpy() | (r["to_date"].to_numpy() > when)
@@ -88,7 +92,9 @@ class World:
         m = pd.merge_asof(q, r.drop(columns=["from_date"]), on="date", by="person_id")
         missing = m["postcode"].isna().to_numpy()
         if missing.any():
-            first = self.residences.drop_duplicates("person_id", keep="first").set_index("person_id")
+            first = self.residences.drop_duplicates("person_id", keep="first").set_index(
+                "person_id"
+            )
             fill = first.reindex(m.loc[missing, "person_id"].to_numpy())
             for col in fill.columns:
                 if col in m.columns:

@@ -1,0 +1,95 @@
+"""The `partnerhub` command as a user runs it: errors are one line and exit code 2."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "partnerhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def one_line_error(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("partnerhub: error: ")
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_version_and_help() -> None:
+    done = run("--version")
+    assert done.returncode == 0 and done.stdout.startswith("partnerhub ")
+    done = run("synth", "--help")
+    assert done.returncode == 0 and "--people" in done.stdout and "--seed" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (
+            ("synth", "--out", "x", "--people", "abc"),
+            ("Invalid value for '--people'", "valid integer", "partnerhub synth --help"),
+        ),
+        (("synth", "--out", "x", "--people", "10"), ("--people 10 is out of range", "2,000")),
+        (("synth", "--out", "x", "--seed", "-3"), ("--seed -3 is negative",)),
+        (("synth",), ("Missing option '--out'",)),
+        (("synth", "--out", "x", "--peple", "5"), ("No such option: --peple",)),
+        (("nonsense",), ("No such command 'nonsense'",)),
+        (("check", "--config", "missing.toml"), ("missing.toml: no such file", "partnerhub init")),
+    ],
+)
+def test_user_mistakes_give_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    one_line_error(run(*args, cwd=tmp_path), *fragments)
+
+
+def test_bad_partnership_toml_names_the_key(tmp_path: Path) -> None:
+    assert run("init", cwd=tmp_path).returncode == 0
+    toml = tmp_path / "partnership.toml"
+    toml.write_text(toml.read_text().replace('sector = "nhs"', 'sector = "hospital"'))
+    one_line_error(run("check", cwd=tmp_path), "partner.1.sector", "partnership.toml")
+    one_line_error(run("init", cwd=tmp_path), "already exists", "--force")
+
+
+def test_synth_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    one_line_error(run("synth", "--out", "out", "--people", "2000", cwd=tmp_path), "not empty")
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+
+
+def test_same_seed_same_bytes_different_seed_different(tmp_path: Path) -> None:
+    for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+        done = run("synth", "--out", name, "--people", "3000", "--seed", seed, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    a, b, c = (tree_digest(tmp_path / n) for n in "abc")
+    assert a == b
+    assert a != c
+    done = run("check", "--config", "a/partnership.toml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
