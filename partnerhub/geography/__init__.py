@@ -1,0 +1,47 @@
+"""Geography: ONS area codes and levels, and the postcode lookup layout PartnerHub resolves with."""
+
+from __future__ import annotations
+
+from partnerhub.geography.codes import (
+    AREA_LEVELS,
+    COUNTRY,
+    COUNTY,
+    ENGLAND,
+    IMD_N_LSOAS,
+    LAD,
+    LEVEL_PREFIXES,
+    LSOA,
+    MSOA,
+    NSPL_COLUMN_MEANINGS,
+    NSPL_COLUMNS,
+    OA,
+    PCON,
+    REGION,
+    SYNTHETIC_FIRST,
+    SYNTHETIC_LAST,
+    WARD,
+    is_synthetic_code,
+    synthetic_code,
+)
+
+__all__ = [
+    "AREA_LEVELS",
+    "COUNTRY",
+    "COUNTY",
+    "ENGLAND",
+    "IMD_N_LSOAS",
+    "LAD",
+    "LEVEL_PREFIXES",
+    "LSOA",
+    "MSOA",
+    "NSPL_COLUMNS",
+    "NSPL_COLUMN_MEANINGS",
+    "OA",
+    "PCON",
+    "REGION",
+    "SYNTHETIC_FIRST",
+    "SYNTHETIC_LAST",
+    "WARD",
+    "is_synthetic_code",
+    "synthetic_code",
+]
