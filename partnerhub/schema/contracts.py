@@ -182,10 +182,10 @@ class DatasetContract(_Frozen):
 
 
 def _check_date_format(fmt: str) -> None:
-    probe = datetime(2023, 11, 25)  # noqa: DTZ001 - a fixed probe date, no clock involved
+    probe = datetime(2023, 11, 25)
     try:
         text = probe.strftime(fmt)
-        back = datetime.strptime(text, fmt)  # noqa: DTZ007
+        back = datetime.strptime(text, fmt)
     except ValueError as exc:
         raise ValueError(f"date format {fmt!r} is not valid: {exc}") from None
     if back.date() != probe.date():

@@ -31,8 +31,13 @@ _PERSONAL = frozenset(
     }
 )
 _HOUSEHOLD = frozenset(
-    {"burglary_dwelling", "theft_of_vehicle", "theft_from_vehicle", "criminal_damage",
-     "arson_criminal_damage"}
+    {
+        "burglary_dwelling",
+        "theft_of_vehicle",
+        "theft_from_vehicle",
+        "criminal_damage",
+        "arson_criminal_damage",
+    }
 )
 
 
@@ -52,7 +57,9 @@ def _snapshots(world: World) -> list[pd.DataFrame]:
     for q in world.quarter_starts:
         res = world.residents_at(q + np.timedelta64(45, "D"))
         res = res.loc[~res["in_care_home"]]
-        out.append(res.sort_values(["lsoa_code", "person_id"], kind="stable").reset_index(drop=True))
+        out.append(
+            res.sort_values(["lsoa_code", "person_id"], kind="stable").reset_index(drop=True)
+        )
     return out
 
 
@@ -76,7 +83,9 @@ def _draw_in_area(
 def _crimes(
     world: World, panel: AreaPanel, snaps: list[pd.DataFrame], rng: np.random.Generator
 ) -> Facts:
-    c = panel.crimes.sort_values(["occurred_date", "crime_ref"], kind="stable").reset_index(drop=True)
+    c = panel.crimes.sort_values(["occurred_date", "crime_ref"], kind="stable").reset_index(
+        drop=True
+    )
     n = len(c)
     dates = c["occurred_date"].to_numpy().astype("datetime64[D]")
     q = _quarter_of(world, dates)
@@ -95,7 +104,10 @@ def _crimes(
         heads = snap.loc[snap["age"] >= 18].drop_duplicates("household_id")
         heads = heads.sort_values(["lsoa_code", "person_id"], kind="stable")
         for pool, mask in (
-            (young.reset_index(drop=True), known & (q == qi) & np.isin(group, list(_PERSONAL)) & ~da),
+            (
+                young.reset_index(drop=True),
+                known & (q == qi) & np.isin(group, list(_PERSONAL)) & ~da,
+            ),
             (women.reset_index(drop=True), known & (q == qi) & da),
             (heads.reset_index(drop=True), known & (q == qi) & np.isin(group, list(_HOUSEHOLD))),
         ):
@@ -133,13 +145,17 @@ def _crimes(
         }
     )
     truth = frame.loc[frame["domestic_abuse"], ["person_id", "crime_ref", "occurred_date"]]
-    return Facts("police", "crimes", frame, {"domestic_abuse_victims": truth.reset_index(drop=True)})
+    return Facts(
+        "police", "crimes", frame, {"domestic_abuse_victims": truth.reset_index(drop=True)}
+    )
 
 
 def _fire_incidents(
     world: World, panel: AreaPanel, snaps: list[pd.DataFrame], rng: np.random.Generator
 ) -> Facts:
-    f = panel.fires.sort_values(["incident_date", "incident_ref"], kind="stable").reset_index(drop=True)
+    f = panel.fires.sort_values(["incident_date", "incident_ref"], kind="stable").reset_index(
+        drop=True
+    )
     n = len(f)
     dates = f["incident_date"].to_numpy().astype("datetime64[D]")
     q = _quarter_of(world, dates)
@@ -236,7 +252,9 @@ def _voluntary(world: World, rng: np.random.Generator) -> Facts:
                     {
                         "person_id": reps,
                         "service": service,
-                        "contact_date": (when + offsets.astype("timedelta64[D]")).astype("datetime64[D]"),
+                        "contact_date": (when + offsets.astype("timedelta64[D]")).astype(
+                            "datetime64[D]"
+                        ),
                     }
                 )
             )

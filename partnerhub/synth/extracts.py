@@ -156,7 +156,9 @@ def _typed_table(extract: Extract, text: pd.DataFrame) -> pa.Table:
         elif col.type == "float":
             arrays[col.name] = pa.array(pd.to_numeric(raw).astype(float), type=pa.float64())
         elif col.type == "boolean":
-            arrays[col.name] = pa.array(raw.astype(object).where(raw.notna(), None), type=pa.bool_())
+            arrays[col.name] = pa.array(
+                raw.astype(object).where(raw.notna(), None), type=pa.bool_()
+            )
         else:
             s = text[col.name]
             arrays[col.name] = pa.array(s.where(s != "", None), type=pa.string())

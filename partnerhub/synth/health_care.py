@@ -118,7 +118,9 @@ def _gp_conditions(world: World, rng: np.random.Generator) -> Facts:
     # Only people registered at some point during the timeline are on a register here.
     known = np.isin(frame["person_id"], world.residences["person_id"].unique())
     frame = frame.loc[known].copy()
-    last_seen = np.minimum(world.end - np.timedelta64(1, "D"), _leaving_date(world, frame["person_id"]))
+    last_seen = np.minimum(
+        world.end - np.timedelta64(1, "D"), _leaving_date(world, frame["person_id"])
+    )
     frame["seen_date"] = np.maximum(frame["diagnosed_date"].to_numpy(), world.start)
     frame["seen_date"] = np.minimum(frame["seen_date"].to_numpy(), last_seen)
     frame = frame.sort_values(["person_id", "condition"], kind="stable")
@@ -213,7 +215,13 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     r_start = day_to_date(start, rb["start_day"])
     diag = people.loc[rp, "dementia_diagnosed_date"].to_numpy().astype("datetime64[D]")
     reason = np.where(diag <= r_start, "memory_cognition", "physical_support").astype(object)
-    episode(rp, r_start - _days(len(rp), rng, 0, 3), "contact", referral="hospital_discharge", reason=reason)
+    episode(
+        rp,
+        r_start - _days(len(rp), rng, 0, 3),
+        "contact",
+        referral="hospital_discharge",
+        reason=reason,
+    )
     episode(
         rp,
         r_start,
@@ -232,11 +240,17 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     c_day = day_to_date(start, ch["day"])
     death = people.loc[cp, "death_date"].to_numpy().astype("datetime64[D]")
     c_reason = np.where(
-        people.loc[cp, "dementia_diagnosed_date"].to_numpy() <= c_day, "memory_cognition", "physical_support"
+        people.loc[cp, "dementia_diagnosed_date"].to_numpy() <= c_day,
+        "memory_cognition",
+        "physical_support",
     ).astype(object)
-    episode(cp, c_day - _days(len(cp), rng, 14, 60), "contact", reason=c_reason, referral="community")
+    episode(
+        cp, c_day - _days(len(cp), rng, 14, 60), "contact", reason=c_reason, referral="community"
+    )
     episode(cp, c_day - _days(len(cp), rng, 1, 14), "assessment", reason=c_reason)
-    episode(cp, c_day, "service", service=ch["care_type"].to_numpy(), end_date=death, reason=c_reason)
+    episode(
+        cp, c_day, "service", service=ch["care_type"].to_numpy(), end_date=death, reason=c_reason
+    )
 
     # Home care after a dementia diagnosis or a fall admission, for people living at home.
     p = world.people
@@ -247,17 +261,23 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     trig_person = [p.loc[cand, "person_id"].to_numpy()]
     trig_date = [np.maximum(dem_date[cand], start) + _days(int(cand.sum()), rng, 30, 400)]
     s = tl.spells
-    falls = s["primary_diagnosis"].isin(["W19", "W01", "W10", "W18", "S720", "S721", "S722"]).to_numpy()
+    falls = (
+        s["primary_diagnosis"].isin(["W19", "W01", "W10", "W18", "S720", "S721", "S722"]).to_numpy()
+    )
     falls &= rng.random(len(s)) < 0.25
     trig_person.append(s.loc[falls, "person_id"].to_numpy())
-    trig_date.append(day_to_date(start, s.loc[falls, "discharge_day"]) + _days(int(falls.sum()), rng, 3, 60))
+    trig_date.append(
+        day_to_date(start, s.loc[falls, "discharge_day"]) + _days(int(falls.sum()), rng, 3, 60)
+    )
     hp = np.concatenate(trig_person)
     contact = np.concatenate(trig_date).astype("datetime64[D]")
     hp, first = np.unique(hp, return_index=True)
     contact = contact[first]
     leaving = _leaving_date(world, pd.Series(hp))
     care_adm = ch.set_index("person_id")["day"] if len(ch) else pd.Series(dtype=np.int64)
-    in_care_from = day_to_date(start, care_adm.reindex(hp).fillna(np.iinfo(np.int32).max).to_numpy())
+    in_care_from = day_to_date(
+        start, care_adm.reindex(hp).fillna(np.iinfo(np.int32).max).to_numpy()
+    )
     ok = (contact < leaving) & (contact < in_care_from) & (contact < world.end)
     hp, contact, leaving = hp[ok], contact[ok], leaving[ok]
     n = hp.size
@@ -267,7 +287,9 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     service_start = assess + wait_s.astype("timedelta64[D]")
     sds = rng.random(n) < 0.35
     service = np.where(sds & (rng.random(n) < 0.6), "direct_payment", "home_care").astype(object)
-    reason_h = np.where(dem_date[hp] <= contact, "memory_cognition", "physical_support").astype(object)
+    reason_h = np.where(dem_date[hp] <= contact, "memory_cognition", "physical_support").astype(
+        object
+    )
     end_h = np.minimum(leaving, in_care_from[ok])
     end_h = np.where(end_h >= world.end, np.datetime64("NaT"), end_h).astype("datetime64[D]")
     episode(hp, contact, "contact", reason=reason_h, referral="community")
@@ -297,32 +319,52 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     episode(carers[c_ok], c_date[c_ok], "assessment", client="carer", reason="social_support")
     svc = c_ok & (rng.random(c_ok.size) < 0.5)
     episode(
-        carers[svc], c_date[svc] + _days(int(svc.sum()), rng, 7, 40), "service",
-        service="carer_service", client="carer", reason="social_support",
+        carers[svc],
+        c_date[svc] + _days(int(svc.sum()), rng, 7, 40),
+        "service",
+        service="carer_service",
+        client="carer",
+        reason="social_support",
     )
 
     # Annual reviews of adults with a learning disability (NI 145, NI 146).
     for year in range(int(world.quarter_starts.size // 4)):
-        when = (world.start.astype("datetime64[Y]") + year).astype("datetime64[D]") + np.timedelta64(200, "D")
+        when = (world.start.astype("datetime64[Y]") + year).astype(
+            "datetime64[D]"
+        ) + np.timedelta64(200, "D")
         res = world.residents_at(when)
         ld = res.loc[
             people.loc[res["person_id"], "learning_disability"].to_numpy()
-            & (res["age"] >= 18) & (res["age"] < 65)
+            & (res["age"] >= 18)
+            & (res["age"] < 65)
         ]
         m = len(ld)
         settled = rng.random(m) < np.where(ld["deprivation_z"].to_numpy() > 1, 0.6, 0.75)
         employed = rng.random(m) < 0.07
         episode(
-            ld["person_id"].to_numpy(), when + _days(m, rng, 0, 150), "review",
-            reason="learning_disability", settled=settled, employed=employed,
+            ld["person_id"].to_numpy(),
+            when + _days(m, rng, 0, 150),
+            "review",
+            reason="learning_disability",
+            settled=settled,
+            employed=employed,
             self_directed=rng.random(m) < 0.45,
         )
 
     frame = pd.concat(rows, ignore_index=True)
-    frame = frame.loc[(frame["start_date"] < world.end) & (frame["start_date"] >= world.start - np.timedelta64(30, "D"))]
-    frame = frame.sort_values(["start_date", "person_id", "episode_type"], kind="stable").reset_index(drop=True)
+    frame = frame.loc[
+        (frame["start_date"] < world.end)
+        & (frame["start_date"] >= world.start - np.timedelta64(30, "D"))
+    ]
+    frame = frame.sort_values(
+        ["start_date", "person_id", "episode_type"], kind="stable"
+    ).reset_index(drop=True)
     frame.insert(1, "seen_date", frame["start_date"].to_numpy())
-    frame.insert(2, "episode_id", np.char.add("EP", (np.arange(len(frame)) + 5_000_000).astype(str)).astype(object))
+    frame.insert(
+        2,
+        "episode_id",
+        np.char.add("EP", (np.arange(len(frame)) + 5_000_000).astype(str)).astype(object),
+    )
     return Facts("asc", "episodes", frame)
 
 
@@ -377,14 +419,18 @@ def _births(world: World, rng: np.random.Generator) -> Facts:
     n = len(b)
     dob = b["date_of_birth"].to_numpy().astype("datetime64[D]")
     mothers = world.people.set_index("person_id").loc[b["mother_id"].to_numpy()]
-    mother_age = (dob - mothers["date_of_birth"].to_numpy().astype("datetime64[D]")).astype(np.int64) // 365
+    mother_age = (dob - mothers["date_of_birth"].to_numpy().astype("datetime64[D]")).astype(
+        np.int64
+    ) // 365
     frame = pd.DataFrame(
         {
             "person_id": b["person_id"].to_numpy(),
             "seen_date": dob,
             "date_of_birth": dob,
             "date_registered": dob + _days(n, rng, 3, 42),
-            "birth_weight_g": np.clip(np.round(rng.normal(3350, 560, n)), 500, 5500).astype(np.int64),
+            "birth_weight_g": np.clip(np.round(rng.normal(3350, 560, n)), 500, 5500).astype(
+                np.int64
+            ),
             "mother_age": mother_age.astype(np.int64),
         }
     )

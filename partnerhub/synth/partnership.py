@@ -119,7 +119,10 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 def _write_area_tables(built: Built, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("operations", built.areas.operations), ("resources", built.areas.resources)):
+    for name, frame in (
+        ("operations", built.areas.operations),
+        ("resources", built.areas.resources),
+    ):
         f = frame.copy()
         for col in ("period_start", "period_end"):
             f[col] = pd.to_datetime(f[col]).dt.strftime("%Y-%m-%d")
@@ -151,9 +154,12 @@ def _write_truth(
     _write_frame(rows[["dataset", "row", "local_id", "person_id"]], folder / "extract_rows.parquet")
     haz = tl.hazards.copy()
     _write_frame(haz, folder / "care_home_hazards.parquet")
-    _write_frame(tl.care_home_admissions.assign(
-        date=world.start + tl.care_home_admissions["day"].to_numpy().astype("timedelta64[D]")
-    ).drop(columns=["day"]), folder / "care_home_admissions.parquet")
+    _write_frame(
+        tl.care_home_admissions.assign(
+            date=world.start + tl.care_home_admissions["day"].to_numpy().astype("timedelta64[D]")
+        ).drop(columns=["day"]),
+        folder / "care_home_admissions.parquet",
+    )
     reab = tl.reablement.copy()
     reab["ward_code"] = np.asarray(world.ward_codes, dtype=object)[reab["ward_index"].to_numpy()]
     _write_frame(reab.drop(columns=["ward_index"]), folder / "reablement.parquet")
@@ -197,8 +203,9 @@ def _life_events(built: Built, facts: list[Facts]) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "person_id": tl.moves["person_id"],
-                "event": tl.moves["kind"].map({"moved": "move", "left_county": "left_county",
-                                               "arrived": "arrived"}),
+                "event": tl.moves["kind"].map(
+                    {"moved": "move", "left_county": "left_county", "arrived": "arrived"}
+                ),
                 "date": start + tl.moves["day"].to_numpy().astype("timedelta64[D]"),
             }
         ),
@@ -222,14 +229,18 @@ def _life_events(built: Built, facts: list[Facts]) -> pd.DataFrame:
         if extra is not None:
             parts.append(
                 pd.DataFrame(
-                    {"person_id": extra["person_id"], "event": extra["event_type"],
-                     "date": extra["event_date"]}
+                    {
+                        "person_id": extra["person_id"],
+                        "event": extra["event_type"],
+                        "date": extra["event_date"],
+                    }
                 )
             )
     events = pd.concat(parts, ignore_index=True)
     events["date"] = events["date"].to_numpy().astype("datetime64[D]")
-    events = events.loc[events["date"].notna() & (events["date"] < world.end)
-                        & (events["date"] >= world.start)]
+    events = events.loc[
+        events["date"].notna() & (events["date"] < world.end) & (events["date"] >= world.start)
+    ]
     return events.sort_values(["date", "person_id", "event"], kind="stable").reset_index(drop=True)
 
 
@@ -262,7 +273,13 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
         mine = sorted({ex.contract.dataset for ex in extracts if ex.contract.partner == partner})
         if not mine:
             continue
-        lines += ["", "[[partner]]", f'id = "{partner}"', f'name = "{name}"', f'sector = "{sector}"']
+        lines += [
+            "",
+            "[[partner]]",
+            f'id = "{partner}"',
+            f'name = "{name}"',
+            f'sector = "{sector}"',
+        ]
         for ds in mine:
             lines += [
                 "",

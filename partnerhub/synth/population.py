@@ -145,7 +145,9 @@ def _place_households(
 ) -> np.ndarray:
     """Postcode index of each household; weights by capacity and deprivation affinity."""
     capacity = postcodes["n_addresses"].to_numpy(dtype=float)
-    live = postcodes["doterm"].isna().to_numpy() if "doterm" in postcodes else np.ones(len(capacity))
+    live = (
+        postcodes["doterm"].isna().to_numpy() if "doterm" in postcodes else np.ones(len(capacity))
+    )
     capacity = np.where(live, capacity, 0.0)
     dep = _deprivation_z(postcodes, lsoas)
     out = np.empty(len(types), dtype=np.int64)
@@ -159,7 +161,9 @@ def _place_households(
 
 
 def _tenure(types: np.ndarray, dep: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    social = 1 / (1 + np.exp(-(-2.2 + 0.9 * dep + 0.9 * (types == _TYPE_NAMES.index("lone_parent")))))
+    social = 1 / (
+        1 + np.exp(-(-2.2 + 0.9 * dep + 0.9 * (types == _TYPE_NAMES.index("lone_parent"))))
+    )
     private = np.full(len(types), 0.18)
     private[np.isin(types, [_TYPE_NAMES.index("sharers"), _TYPE_NAMES.index("adult_single")])] = 0.4
     u = rng.random(len(types))
@@ -201,14 +205,23 @@ def _members(types: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarra
     hh = idx["older_couple"]
     a = _older_ages(rng, hh.size)
     add(hh, "head", np.full(hh.size, "M", dtype=object), a)
-    add(hh, "partner", np.full(hh.size, "F", dtype=object), np.maximum(a - rng.normal(2, 3, hh.size), 58))
+    add(
+        hh,
+        "partner",
+        np.full(hh.size, "F", dtype=object),
+        np.maximum(a - rng.normal(2, 3, hh.size), 58),
+    )
 
     hh = idx["adult_single"]
-    a = np.where(rng.random(hh.size) < 0.55, rng.uniform(18, 40, hh.size), rng.uniform(40, 65, hh.size))
+    a = np.where(
+        rng.random(hh.size) < 0.55, rng.uniform(18, 40, hh.size), rng.uniform(40, 65, hh.size)
+    )
     add(hh, "head", sexes(hh.size, 0.47), a)
 
     hh = idx["adult_couple"]
-    a = np.where(rng.random(hh.size) < 0.45, rng.uniform(20, 38, hh.size), rng.uniform(45, 68, hh.size))
+    a = np.where(
+        rng.random(hh.size) < 0.45, rng.uniform(20, 38, hh.size), rng.uniform(45, 68, hh.size)
+    )
     add(hh, "head", np.full(hh.size, "M", dtype=object), a)
     add(hh, "partner", sexes(hh.size, 0.97), np.maximum(a - rng.normal(2, 3, hh.size), 18))
 

@@ -42,8 +42,18 @@ STAGES = (
 )
 
 _CARE_HOME_NAMES = (
-    "The Elms", "Oakwood House", "Beechcroft", "Willow Lodge", "Rosemary Court", "Ashdene",
-    "Meadowbank", "The Laurels", "Hollybank", "Cedar Grange", "Fernlea", "Brookside House",
+    "The Elms",
+    "Oakwood House",
+    "Beechcroft",
+    "Willow Lodge",
+    "Rosemary Court",
+    "Ashdene",
+    "Meadowbank",
+    "The Laurels",
+    "Hollybank",
+    "Cedar Grange",
+    "Fernlea",
+    "Brookside House",
 )
 
 
@@ -101,7 +111,14 @@ def build_world(
     ward_of_pc = postcodes["ward_code"].map(ward_index).to_numpy()
 
     tl = simulate(
-        pop.people, pop.households, postcodes, dep_z, ward_of_pc, reab_logit, start, months,
+        pop.people,
+        pop.households,
+        postcodes,
+        dep_z,
+        ward_of_pc,
+        reab_logit,
+        start,
+        months,
         rngs["timeline"],
     )
     people = _people_frame(tl.people, start, rngs["identity"])
@@ -207,7 +224,9 @@ def _residence_frame(
     number = res["house_number"].to_numpy()
     care = res["care_home_index"].to_numpy()
     street = postcodes["street"].to_numpy()[pc]
-    home_names = np.asarray(_CARE_HOME_NAMES, dtype=object)[np.maximum(care, 0) % len(_CARE_HOME_NAMES)]
+    home_names = np.asarray(_CARE_HOME_NAMES, dtype=object)[
+        np.maximum(care, 0) % len(_CARE_HOME_NAMES)
+    ]
     line1 = np.where(
         care >= 0,
         np.char.add(home_names.astype(str), " Care Home"),
