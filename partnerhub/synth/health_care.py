@@ -230,7 +230,10 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
         end_date=day_to_date(start, rb["end_day"]),
         referral="hospital_discharge",
         reason=reason,
-        outcome=rb["outcome_91_days"].to_numpy(),
+        # At extract date an outcome is known only once its 91 days have passed.
+        outcome=np.where(
+            r_start + np.timedelta64(91, "D") < world.end, rb["outcome_91_days"].to_numpy(), None
+        ),
     )
 
     # Council-funded permanent care-home placements.

@@ -53,6 +53,7 @@ class HospitalSteps:
     sched_death: np.ndarray
     sched_care: np.ndarray
     protected_until: np.ndarray
+    busy_until: np.ndarray
 
     def _emergency_groups(
         self, age: np.ndarray, dementia: np.ndarray, dep: np.ndarray, emergency: np.ndarray
@@ -137,6 +138,7 @@ class HospitalSteps:
                     codes[sel] = pick(rng, options, sel.size)
         sel = np.flatnonzero(grp == "elective")
         codes[sel] = pick(rng, _ELECTIVE_CODES, sel.size)
+        np.maximum.at(self.busy_until, active[idx], dis)
         spell_ids = np.arange(self.spell_counter, self.spell_counter + n, dtype=np.int64)
         self.spell_counter += n
         self.rec.add(
@@ -170,11 +172,13 @@ class HospitalSteps:
         ward_of_postcode: np.ndarray,
         reab_logit: np.ndarray,
         spells: dict[str, np.ndarray],
+        leaving: np.ndarray,
     ) -> None:
         rng = self.rng
         pos = spells["pos"]
         ok = (
-            spells["emergency"]
+            ~leaving[pos]
+            & spells["emergency"]
             & (spells["dest"] == "usual_residence")
             & (age[pos] >= 65)
             & ~self.in_care[active[pos]]
@@ -209,12 +213,14 @@ class HospitalSteps:
         if hosp.size:
             adm = end91[hosp] - rng.integers(1, 10, size=hosp.size)
             n = hosp.size
+            readmit_end = end91[hosp] + rng.integers(2, 15, size=n)
+            np.maximum.at(self.busy_until, persons[hosp], readmit_end)
             self.rec.add(
                 "spells",
                 spell_id=np.arange(self.spell_counter, self.spell_counter + n, dtype=np.int64),
                 person_id=persons[hosp],
                 admission_day=adm,
-                discharge_day=end91[hosp] + rng.integers(2, 15, size=n),
+                discharge_day=readmit_end,
                 method=np.full(n, "emergency", dtype=object),
                 primary_diagnosis=pick(rng, ("J18", "N39", "R54", "I50"), n),
                 discharge_destination=np.full(n, "usual_residence", dtype=object),

@@ -162,6 +162,7 @@ class _Simulation(HospitalSteps):
         self.sched_death = np.full(n, _NEVER, dtype=np.int64)
         self.sched_care = np.full(n, _NEVER, dtype=np.int64)
         self.protected_until = np.full(n, -1, dtype=np.int64)
+        self.busy_until = np.full(n, -1, dtype=np.int64)  # last day of a recorded event
         self.external_carer = rng.random(n) < 0.25
         self.learning_disability = rng.random(n) < 0.0045
         age0 = -self.dob_day / 365.25
@@ -255,7 +256,8 @@ class _Simulation(HospitalSteps):
             * np.exp(0.2 * dep)
             * np.where(dementia, 1.5, 1.0)
         )
-        emergency = rng.random(active.size) < monthly(em_rate)
+        dying = self.sched_death[active] < _NEVER  # their 91-day outcome is already death
+        emergency = (rng.random(active.size) < monthly(em_rate)) & ~dying
         el_rate = 0.05 + 0.15 * np.clip((age - 20) / 60, 0, 1.2)
         elective = (~emergency) & (rng.random(active.size) < monthly(el_rate)) & at_home
         groups = self._emergency_groups(age, dementia, dep, emergency)
@@ -323,7 +325,9 @@ class _Simulation(HospitalSteps):
             to_care,
             death_day,
         )
-        self._reablement(m, d0, active, age, dementia, pc, ward_of_postcode, reab_logit, spells)
+        self._reablement(
+            m, d0, active, age, dementia, pc, ward_of_postcode, reab_logit, spells, dies | to_care
+        )
         self._care_admissions(active, to_care, spells, d0, ndays, m)
         self._deaths(active, dies, death_day, spells)
         self._births(m, d0, ndays, active, age, female)
@@ -357,6 +361,8 @@ class _Simulation(HospitalSteps):
             day[match] = [lookup[i] for i in idx[match].tolist()]
             via[match] = "hospital"
         self.sched_care[persons] = _NEVER
+        day = np.maximum(day, self.busy_until[persons])
+        self.busy_until[persons] = np.maximum(self.busy_until[persons], day)
         # A care home in the same district where possible: nearest by postcode order.
         home_pc = self.hh_postcode[self.hh[persons]]
         home = np.searchsorted(self.care_home_pc, home_pc).clip(0, len(self.care_home_pc) - 1)
@@ -392,10 +398,12 @@ class _Simulation(HospitalSteps):
                 np.where(self.rng.random(idx.size) < 0.12, "hospice", "home"),
             ),
         ).astype(object)
+        # Nobody dies before an event already recorded for them (a discharge, an admission).
+        when = np.where(in_hosp, day[idx], np.maximum(day[idx], self.busy_until[persons]))
         self.alive[persons] = False
-        self.death_day[persons] = day[idx]
+        self.death_day[persons] = when
         self.death_place[persons] = place
-        self._end_residence(persons, day[idx])
+        self._end_residence(persons, when)
 
     def _births(
         self, m: int, d0: int, ndays: int, active: np.ndarray, age: np.ndarray, female: np.ndarray
@@ -455,6 +463,7 @@ class _Simulation(HospitalSteps):
         self.sched_death = grow(self.sched_death, _NEVER)
         self.sched_care = grow(self.sched_care, _NEVER)
         self.protected_until = grow(self.protected_until, -1)
+        self.busy_until = grow(self.busy_until, -1)
         self.external_carer = grow(self.external_carer, False)
         self.learning_disability = np.concatenate(
             [self.learning_disability, self.rng.random(n) < 0.0045]
@@ -498,19 +507,21 @@ class _Simulation(HospitalSteps):
         hh_day = np.full(len(p), -1, dtype=np.int64)
         hh_day[movers] = day
         members = np.flatnonzero(at_home & np.isin(self.hh, movers))
-        mday = hh_day[self.hh[members]]
+        # Nobody moves before their current spell began or while an event is still open.
+        mday = np.maximum(hh_day[self.hh[members]], self.res_from[members])
+        mday = np.maximum(mday, self.busy_until[members])
         self._end_residence(members, mday)
         gone_hh = movers[leaves]
         gone = members[np.isin(self.hh[members], gone_hh)]
         self.present[gone] = False
-        self.depart_day[gone] = hh_day[self.hh[gone]]
+        self.depart_day[gone] = mday[np.isin(self.hh[members], gone_hh)]
         self.hh_present[gone_hh] = False
         stay_hh = movers[~leaves]
         w = np.where(self.live_pc, self.capacity, 0).astype(float)
         self.hh_postcode[stay_hh] = rng.choice(len(w), size=stay_hh.size, p=w / w.sum())
         self._number_households(stay_hh)
         staying = members[np.isin(self.hh[members], stay_hh)]
-        self._start_residence(staying, hh_day[self.hh[staying]])
+        self._start_residence(staying, mday[np.isin(self.hh[members], stay_hh)])
         kind = np.where(np.isin(self.hh[members], gone_hh), "left_county", "moved").astype(object)
         self.rec.add("moves", person_id=members, day=mday, kind=kind)
 
