@@ -222,6 +222,9 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
         referral="hospital_discharge",
         reason=reason,
     )
+    # At extract date an outcome is known only once its 91 days have passed.
+    outcome_known = rb["outcome_91_days"].to_numpy().astype(object)
+    outcome_known[r_start + np.timedelta64(91, "D") >= world.end] = None
     episode(
         rp,
         r_start,
@@ -230,9 +233,7 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
         end_date=day_to_date(start, rb["end_day"]),
         referral="hospital_discharge",
         reason=reason,
-        # At extract date an outcome is known only once its 91 days have passed.
-        outcome=np.where(
-            r_start + np.timedelta64(91, "D") < world.end, rb["outcome_91_days"].to_numpy(), None
+        outcome=outcome_known, None
         ),
     )
 

@@ -1,0 +1,210 @@
+"""Identifier noise as partners really make it. Each function returns ``(values, changed)``.
+
+``changed`` is exact — a row is marked only if its value differs afterwards — because it is
+kept as ground truth. Rows are selected with vectorised draws; only the selected few are edited
+one by one. Missing values (None) are never edited except by :func:`blank`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from partnerhub.synth.name_data import NICKNAMES, SURNAMES
+
+__all__ = [
+    "blank",
+    "format_variation",
+    "nhs_number_error",
+    "nickname",
+    "postcode_error",
+    "shift_date",
+    "surname_change",
+    "swap_day_month",
+    "typo",
+]
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS: dict[str, str] = {}
+for r, row in enumerate(_ROWS):
+    for c, ch in enumerate(row):
+        near = [row[j] for j in (c - 1, c + 1) if 0 <= j < len(row)]
+        for rr in (r - 1, r + 1):
+            if 0 <= rr < len(_ROWS):
+                near += [_ROWS[rr][j] for j in (c - 1, c) if 0 <= j < len(_ROWS[rr])]
+        _NEIGHBOURS[ch] = "".join(sorted(set(near)))
+
+
+def _select(values: np.ndarray, rng: np.random.Generator, rate: float) -> np.ndarray:
+    present = np.array([v is not None and v == v for v in values], dtype=bool)
+    return np.flatnonzero(present & (rng.random(len(values)) < rate))
+
+
+def _finish(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    changed = np.array([a != b for a, b in zip(old, new, strict=True)], dtype=bool)
+    return new, changed
+
+
+def _keep_case(template: str, ch: str) -> str:
+    return ch.upper() if template.isupper() else ch
+
+
+def typo(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One keyboard slip: a neighbouring key, a dropped or doubled letter, two letters swapped."""
+    out = np.array(values, dtype=object)
+    for i in _select(out, rng, rate):
+        s = str(out[i])
+        if len(s) < 3:
+            continue
+        kind = rng.integers(0, 4)
+        pos = int(rng.integers(1, len(s)))  # keep the first letter, as most slips do
+        ch = s[pos]
+        if kind == 0 and ch.lower() in _NEIGHBOURS:
+            near = _NEIGHBOURS[ch.lower()]
+            s = s[:pos] + _keep_case(ch, near[int(rng.integers(0, len(near)))]) + s[pos + 1 :]
+        elif kind == 1:
+            s = s[:pos] + s[pos + 1 :]
+        elif kind == 2:
+            s = s[:pos] + ch + s[pos:]
+        elif pos < len(s) - 1:
+            s = s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
+        else:
+            s = s[: pos - 1] + s[pos] + s[pos - 1]
+        out[i] = s
+    return _finish(np.asarray(values, dtype=object), out)
+
+
+def nickname(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A formal forename replaced by a familiar form (Robert → Bob)."""
+    out = np.array(values, dtype=object)
+    for i in _select(out, rng, rate):
+        forms = NICKNAMES.get(str(out[i]))
+        if forms:
+            out[i] = forms[int(rng.integers(0, len(forms)))]
+    return _finish(np.asarray(values, dtype=object), out)
+
+
+def swap_day_month(
+    dates: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Day and month exchanged (only possible where the day is 12 or less and ≠ month)."""
+    d = np.asarray(dates, dtype="datetime64[D]")
+    out = d.copy()
+    ok = ~np.isnat(d)
+    years = d.astype("datetime64[Y]")
+    month = (d.astype("datetime64[M]") - years).astype(np.int64) + 1
+    day = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
+    eligible = ok & (day <= 12) & (day != month)
+    pick = eligible & (rng.random(d.size) < rate)
+    swapped = (years[pick] + (day[pick] - 1).astype("timedelta64[M]")).astype("datetime64[D]") + (
+        month[pick] - 1
+    ).astype("timedelta64[D]")
+    out[pick] = swapped
+    return out, pick
+
+
+def shift_date(
+    dates: np.ndarray, rng: np.random.Generator, rate: float, max_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A small keying error: a day out, or a year out."""
+    d = np.asarray(dates, dtype="datetime64[D]")
+    pick = ~np.isnat(d) & (rng.random(d.size) < rate)
+    delta = np.where(
+        rng.random(d.size) < 0.6, rng.choice([-1, 1], d.size), rng.choice([-365, 365], d.size)
+    )
+    delta = np.clip(delta, -max_days, max_days)
+    out = d.copy()
+    out[pick] = d[pick] + delta[pick].astype("timedelta64[D]")
+    return out, pick
+
+
+def blank(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Value not recorded."""
+    out = np.array(values, dtype=object)
+    idx = _select(out, rng, rate)
+    out[idx] = None
+    changed = np.zeros(len(out), dtype=bool)
+    changed[idx] = True
+    return out, changed
+
+
+def nhs_number_error(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two neighbouring digits transposed, or one digit mistyped."""
+    out = np.array(values, dtype=object)
+    for i in _select(out, rng, rate):
+        s = str(out[i])
+        pos = int(rng.integers(0, len(s) - 1))
+        if rng.random() < 0.5 and s[pos] != s[pos + 1]:
+            s = s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
+        else:
+            s = s[:pos] + str((int(s[pos]) + int(rng.integers(1, 10))) % 10) + s[pos + 1 :]
+        out[i] = s
+    return _finish(np.asarray(values, dtype=object), out)
+
+
+def postcode_error(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Space dropped, O/0 or I/1 confused, or one inward letter wrong."""
+    out = np.array(values, dtype=object)
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    for i in _select(out, rng, rate):
+        s = str(out[i])
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            s = s.replace(" ", "")
+        elif kind == 1 and any(c in s for c in "O0I1"):
+            s = s.translate(str.maketrans("O0I1", "0O1I"))
+        else:
+            s = s[:-1] + letters[int(rng.integers(0, len(letters)))]
+        out[i] = s
+    return _finish(np.asarray(values, dtype=object), out)
+
+
+def surname_change(
+    surnames: np.ndarray,
+    sex: np.ndarray,
+    age_years: np.ndarray,
+    rng: np.random.Generator,
+    rate: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A new surname, as after marriage or divorce: mostly women aged 20-60."""
+    out = np.array(surnames, dtype=object)
+    weight = np.where((np.asarray(sex) == "F") & (age_years >= 20) & (age_years < 60), 3.0, 0.3)
+    pick = np.flatnonzero(
+        np.array([v is not None for v in out]) & (rng.random(len(out)) < rate * weight)
+    )
+    pool = np.array([s for s, _ in SURNAMES], dtype=object)
+    for i in pick:
+        new = pool[int(rng.integers(0, pool.size))]
+        out[i] = f"{out[i]}-{new}" if rng.random() < 0.1 else new
+    return _finish(np.asarray(surnames, dtype=object), out)
+
+
+def format_variation(
+    values: np.ndarray, rng: np.random.Generator, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Changes a normaliser can undo: UPPER CASE, stray spaces, O'Brien → OBrien, hyphen → space."""
+    out = np.array(values, dtype=object)
+    for i in _select(out, rng, rate):
+        s = str(out[i])
+        kind = rng.integers(0, 4)
+        if kind == 0:
+            s = s.upper()
+        elif kind == 1:
+            s = s + " "
+        elif "'" in s:
+            s = s.replace("'", "")
+        elif "-" in s:
+            s = s.replace("-", " ")
+        else:
+            s = s.upper()
+        out[i] = s
+    return _finish(np.asarray(values, dtype=object), out)
