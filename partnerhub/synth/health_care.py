@@ -233,8 +233,7 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
         end_date=day_to_date(start, rb["end_day"]),
         referral="hospital_discharge",
         reason=reason,
-        outcome=outcome_known, None
-        ),
+        outcome=outcome_known,
     )
 
     # Council-funded permanent care-home placements.
