@@ -56,7 +56,7 @@ def test_national_indicator_table_matches_the_contracts() -> None:
     rows = [line for line in text.splitlines() if line.startswith(("| NI ", "| ASCOF"))]
     indicators = {row.split("|")[1].strip() for row in rows}
     assert len(indicators) >= 30
-    refs = re.findall(r"`([a-z_]+):([a-z_,0-9]+)`", text)
+    refs = re.findall(r"`([a-z_]+):([a-z_,0-9]+)`", "\n".join(rows))
     assert refs
     for contract_name, fields in refs:
         contract = builtin_contract(contract_name)
