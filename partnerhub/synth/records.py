@@ -194,8 +194,10 @@ def make_source_records(
     p = people.loc[all_ids]
     addr = world.address_at(all_ids, when)
     # A stale record really is stale only if the address changed since.
-    fresh = world.address_at(all_ids, np.concatenate([seen, seen[dup]]))
-    stale &= addr["uprn"].to_numpy() != fresh["uprn"].to_numpy()
+    # Stale means: the partner still holds the first-contact address although the person lived
+    # elsewhere by the extract date.
+    latest = world.address_at(all_ids, np.full(n, world.end - np.timedelta64(1, "D")))
+    stale &= addr["uprn"].to_numpy() != latest["uprn"].to_numpy()
 
     flags: dict[str, np.ndarray] = {f: np.zeros(n, dtype=bool) for f in _FLAGS}
     flags["duplicate"] = is_dup
