@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from partnerhub.schema.identifiers import is_valid_nhs_number, is_valid_postcode_format
 
 from partnerhub.config import load_partnership
 from partnerhub.schema import builtin_contract
+from partnerhub.schema.identifiers import is_valid_nhs_number, is_valid_postcode_format
 from partnerhub.synth.records import NOISE_PROFILES
 
 pytestmark = pytest.mark.e2e
