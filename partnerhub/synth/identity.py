@@ -31,15 +31,78 @@ def draw_nhs_numbers(n: int, rng: np.random.Generator) -> np.ndarray:
     return chosen.astype(str).astype(object)
 
 
+_STEMS = (
+    "Ash",
+    "Brad",
+    "Crom",
+    "Hol",
+    "Whit",
+    "Bar",
+    "Thorn",
+    "Black",
+    "Wake",
+    "Stan",
+    "Hart",
+    "Brom",
+    "Clay",
+    "Fair",
+    "Hay",
+    "Lang",
+    "Mar",
+    "Nor",
+    "Pen",
+    "Rad",
+    "Shel",
+    "Stock",
+    "Tal",
+    "Thur",
+    "Wal",
+    "Wes",
+    "Win",
+    "Yar",
+    "Ald",
+    "Bick",
+    "Cal",
+    "Dun",
+    "Elm",
+    "Gar",
+    "Kin",
+)
+_SUFFIXES = (
+    "ley",
+    "ton",
+    "ford",
+    "well",
+    "wood",
+    "field",
+    "by",
+    "ham",
+    "worth",
+    "croft",
+    "more",
+    "son",
+    "er",
+    "bury",
+    "combe",
+    "dale",
+    "hurst",
+    "stone",
+)
+TAIL_SURNAMES: tuple[str, ...] = tuple(a + b for a in _STEMS for b in _SUFFIXES)
+
+
 def draw_surnames(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Surnames: the listed common names by their weights (Smith ≈ 1.2% of people), the rest
+    from a long tail of rarer names."""
     names = np.array([s for s, _ in SURNAMES], dtype=object)
     w = np.array([f for _, f in SURNAMES], dtype=float)
-    # About 30% of people have a surname outside the common list: a long, flat tail.
-    common = rng.random(n) < 0.7
+    p_common = 0.012 * w.sum() / w.max()  # so that the commonest name is 1.2% of people
+    common = rng.random(n) < p_common
     out = np.empty(n, dtype=object)
     out[common] = names[rng.choice(names.size, size=int(common.sum()), p=w / w.sum())]
     tail = np.flatnonzero(~common)
-    out[tail] = names[rng.integers(60, names.size, size=tail.size)]
+    pool = np.concatenate([np.asarray(TAIL_SURNAMES, dtype=object), names[60:]])
+    out[tail] = pool[rng.integers(0, pool.size, size=tail.size)]
     return out
 
 
