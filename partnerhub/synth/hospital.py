@@ -113,7 +113,9 @@ class HospitalSteps:
         dest = np.full(n, "usual_residence", dtype=object)
         dest[rng.random(n) < 0.02] = "other_hospital"
         # Deaths among those admitted this month: most happen in hospital.
-        die_in_hosp = dies[idx] & emergency[idx] & (rng.random(n) < 0.7)
+        die_in_hosp = dies[idx] & emergency[idx] & (rng.random(n) < 0.85)
+        # Not while an event recorded earlier (e.g. a care-home move) is still to come.
+        die_in_hosp &= self.busy_until[active[idx]] <= adm
         dis = np.where(die_in_hosp, np.minimum(dis, adm + rng.integers(0, 20, size=n)), dis)
         death_day[idx[die_in_hosp]] = dis[die_in_hosp]
         dest[die_in_hosp] = "died"

@@ -58,7 +58,7 @@ def build_housing(world: World, rng: np.random.Generator) -> list[Facts]:
         if qi == 0:
             social = leads.loc[ten == "social_rent"]
             add(social, "tenancy_start", q - _days(rng, len(social), 30, 20 * 365))
-        notice = renting & (rng.random(len(leads)) < 0.01 / 4 * np.exp(0.5 * dep) * 1.6)
+        notice = renting & (rng.random(len(leads)) < 0.01 / 4 * np.exp(0.5 * dep))
         n_df = leads.loc[notice]
         n_date = q + _days(rng, len(n_df), 0, 90)
         add(n_df, "eviction_notice", n_date)
@@ -85,7 +85,7 @@ def build_housing(world: World, rng: np.random.Generator) -> list[Facts]:
         ld = world.people.set_index("person_id")["learning_disability"]
         vulnerable = ld.reindex(leads["person_id"]).fillna(False).to_numpy().astype(bool)
         vulnerable |= (leads["age"].to_numpy() < 25) & (dep > 1.0) & (rng.random(len(leads)) < 0.1)
-        sp = leads.loc[vulnerable & (rng.random(len(leads)) < 0.02)]
+        sp = leads.loc[vulnerable & (rng.random(len(leads)) < 0.05)]
         sp_start = q + _days(rng, len(sp), 0, 90)
         add(sp, "supporting_people_start", sp_start)
         planned = rng.random(len(sp)) < 0.7

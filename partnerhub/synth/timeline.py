@@ -303,14 +303,28 @@ class _Simulation(HospitalSteps):
         to_care = (rng.random(active.size) < h_care) & ~protected & ~dies
 
         # Scheduled outcomes from reablement windows.
-        sched_d = (self.sched_death[active] >= d0) & (self.sched_death[active] < d1)
-        sched_c = (self.sched_care[active] >= d0) & (self.sched_care[active] < d1)
+        sched_d = self.sched_death[active] < d1  # includes any that fell due last month
+        sched_c = self.sched_care[active] < d1
         dies |= sched_d
         to_care = (to_care | sched_c) & ~dies
 
         death_day = np.where(
             sched_d, self.sched_death[active], d0 + rng.integers(0, ndays, size=active.size)
         )
+        # Many deaths follow a final emergency admission (England: ~45% die in hospital).
+        terminal = (
+            dies
+            & ~sched_d
+            & ~emergency
+            & ~elective
+            & (self.busy_until[active] < d0)
+            & (rng.random(active.size) < np.where(self.in_care[active], 0.3, 0.5))
+        )
+        if terminal.any():
+            groups = np.where(
+                terminal, self._emergency_groups(age, dementia, dep, terminal), groups
+            )
+            emergency = emergency | terminal
         spells = self._spells(
             m,
             d0,
@@ -430,6 +444,7 @@ class _Simulation(HospitalSteps):
         new = np.arange(len(self.hh) - n, len(self.hh))
         self.present[new] = True
         self.res_from[new] = day
+        self.busy_until[new] = day
 
     def _append_people(
         self,
@@ -485,6 +500,7 @@ class _Simulation(HospitalSteps):
         persons = np.flatnonzero((self.arrival == m) & ~self.present)
         self.present[persons] = True
         self.res_from[persons] = day_of[self.hh[persons]]
+        self.busy_until[persons] = day_of[self.hh[persons]]
         self.rec.add(
             "moves",
             person_id=persons,
@@ -500,6 +516,10 @@ class _Simulation(HospitalSteps):
         at_home = self.alive & self.present & ~self.in_care
         occupied = np.bincount(self.hh[at_home], minlength=len(p)) > 0
         movers = movers[occupied[movers]]
+        # Households waiting on a planted 91-day outcome (death, care home) stay put.
+        pending = at_home & ((self.sched_death < _NEVER) | (self.sched_care < _NEVER))
+        blocked = np.bincount(self.hh[pending], minlength=len(p)) > 0
+        movers = movers[~blocked[movers]]
         if movers.size == 0:
             return
         day = d0 + rng.integers(0, ndays, size=movers.size)
@@ -510,6 +530,7 @@ class _Simulation(HospitalSteps):
         # Nobody moves before their current spell began or while an event is still open.
         mday = np.maximum(hh_day[self.hh[members]], self.res_from[members])
         mday = np.maximum(mday, self.busy_until[members])
+        self.busy_until[members] = np.maximum(self.busy_until[members], mday)
         self._end_residence(members, mday)
         gone_hh = movers[leaves]
         gone = members[np.isin(self.hh[members], gone_hh)]
