@@ -155,11 +155,33 @@ def demo(
         f"{out / 'partnership.toml'}: {len(settings.partners)} partners, "
         f"{sum(len(p.datasets) for p in settings.partners)} datasets."
     )
+    console.rule("3. What the synthetic partnership planted (truth/, never an input)")
+    _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
         "ingest → link → indicators → risk and capacity → eligibility → events → causal → "
         "performance framework → dashboard. Each arrives with its issue."
     )
+
+
+def _show_planted(out: Path) -> None:
+    from partnerhub.synth.partnership import planted_summary
+
+    noise, effects = planted_summary(out)
+    table = Table(title="Identifier noise per partner (share of records)")
+    cols = ("nhs_missing", "given_typo", "nickname", "dob_swap", "stale_address", "duplicate")
+    table.add_column("partner")
+    for col in cols:
+        table.add_column(col.replace("_", " "), justify="right")
+    for partner, row in noise.iterrows():
+        table.add_row(str(partner), *(f"{row[c]:.1%}" for c in cols))
+    console.print(table)
+    table = Table(title="Planted causal effects (per SD of the measure) vs the naive estimate")
+    for col in ("effect", "scale", "planted", "naive"):
+        table.add_column(col, justify="right" if col in ("planted", "naive") else "left")
+    for name, scale, planted, naive in effects:
+        table.add_row(name, scale, f"{planted:+.3f}", f"{naive:+.3f}")
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -469,7 +469,7 @@ def _truth(
     np.add.at(
         cas, (dw["ward_code"].map(w_of).to_numpy(), fq), dw["non_fatal_casualties"].to_numpy()
     )
-    naive_visits = _slope(vz.ravel(), (cas / hh_k[:, None]).ravel())
+    naive_visits = _slope(vz.ravel(), np.log((cas / hh_k[:, None]).ravel() + 0.1))
     del q_of, programme
     adoption = {
         str(w): (str(quarters[q]) if q >= 0 else None)
@@ -489,6 +489,11 @@ def _truth(
             "confounder": "need_index (deprivation and share aged 65+): more hours where "
             "need is higher, and need lowers the baseline log-odds by 0.35 per unit",
             "naive_slope_probability_per_sd": naive_reab,
+            "comparison": {
+                "scale": "probability per SD",
+                "planted": sd_effect,
+                "naive": naive_reab,
+            },
         },
         "patrols": {
             "treatment": "police patrol hours per 1,000 households per quarter (ward)",
@@ -497,13 +502,23 @@ def _truth(
             "coefficient_per_sd": BETA_PATROL,
             "confounder": "need_index and last quarter's burglary: patrols go where burglary is",
             "naive_slope_log_rate_per_sd": naive_patrol,
+            "comparison": {
+                "scale": "log-rate per SD",
+                "planted": BETA_PATROL,
+                "naive": naive_patrol,
+            },
         },
         "safety_visits": {
             "treatment": "home fire safety visits per 1,000 households per quarter (ward)",
-            "outcome": "non-fatal casualties per dwelling fire",
+            "outcome": "non-fatal dwelling-fire casualties per 1,000 households",
             "scale": "log-rate",
             "coefficient_per_sd": BETA_VISITS,
             "confounder": "need_index: visits target deprived wards, which have more fires",
-            "naive_slope_casualties_per_1000_households_per_sd": naive_visits,
+            "naive_slope_log_casualties_per_1000_households_per_sd": naive_visits,
+            "comparison": {
+                "scale": "log-rate per SD",
+                "planted": BETA_VISITS,
+                "naive": naive_visits,
+            },
         },
     }

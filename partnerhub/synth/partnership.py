@@ -290,3 +290,18 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
             ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert set(NOISE_PROFILES) >= {ex.contract.partner for ex in extracts}
+
+
+def planted_summary(out: Path) -> tuple[pd.DataFrame, list[tuple[str, str, float, float]]]:
+    """What a generated partnership planted: noise rates per partner, and each causal effect
+    beside the naive estimate an unadjusted comparison would give."""
+    noise = pd.read_csv(out / "truth" / "noise_rates.csv", index_col="partner")
+    manifest = json.loads((out / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    effects = manifest["causal_effects"]
+    rows = []
+    for name, info in sorted(effects.items()):
+        cmp = info["comparison"]
+        rows.append(
+            (f"{name}: {info['outcome']}", cmp["scale"], float(cmp["planted"]), float(cmp["naive"]))
+        )
+    return noise, rows

@@ -69,7 +69,9 @@ def test_resources_follow_need(panel: object) -> None:
 def test_naive_estimates_are_biased_but_adjustment_recovers_the_effect(panel: object) -> None:
     truth = panel.truth  # type: ignore[attr-defined]
     assert truth["patrols"]["naive_slope_log_rate_per_sd"] > 0 > BETA_PATROL
-    assert truth["safety_visits"]["naive_slope_casualties_per_1000_households_per_sd"] > 0
+    for name in ("patrols", "safety_visits"):
+        cmp = truth[name]["comparison"]
+        assert cmp["planted"] < 0 < cmp["naive"], name  # confounding flips the sign
     naive = truth["reablement"]["naive_slope_probability_per_sd"]
     planted = truth["reablement"]["effect_of_one_sd_probability"]
     assert naive < 0.5 * planted
