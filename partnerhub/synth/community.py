@@ -206,22 +206,25 @@ def _safety_visits(
         this_q = wq.loc[
             wq["quarter_start"].to_numpy().astype("datetime64[D]") == world.quarter_starts[qi]
         ]
-        for ward, visits in zip(this_q["ward_code"], this_q["safety_visits"], strict=True):
-            sel = np.flatnonzero(heads["ward_code"].to_numpy() == ward)
-            k = min(int(visits), sel.size)
-            if k == 0:
-                continue
-            w = weight[sel] / weight[sel].sum()
-            chosen = rng.choice(sel, size=k, replace=False, p=w)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "person_id": heads["person_id"].to_numpy()[chosen],
-                        "contact_date": world.quarter_starts[qi]
-                        + rng.integers(0, 90, size=k).astype("timedelta64[D]"),
-                    }
-                )
+        # Weighted sampling without replacement within each ward, in one pass: give every
+        # household an exponential key (Efraimidis-Spirakis) and keep each ward's k smallest.
+        visits = this_q.set_index("ward_code")["safety_visits"]
+        k = visits.reindex(heads["ward_code"]).fillna(0).to_numpy().astype(np.int64)
+        key = rng.exponential(size=len(heads)) / weight
+        order = np.lexsort((key, heads["ward_code"].to_numpy()))
+        ward_sorted = heads["ward_code"].to_numpy()[order]
+        first = np.searchsorted(ward_sorted, ward_sorted, side="left")
+        rank = np.arange(order.size) - first
+        chosen = order[rank < k[order]]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "person_id": heads["person_id"].to_numpy()[chosen],
+                    "contact_date": world.quarter_starts[qi]
+                    + rng.integers(0, 90, size=chosen.size).astype("timedelta64[D]"),
+                }
             )
+        )
     del q_index
     frame = pd.concat(rows, ignore_index=True)
     frame["contact_date"] = frame["contact_date"].to_numpy().astype("datetime64[D]")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from partnerhub.schema import DatasetContract, builtin_contract
@@ -116,23 +117,29 @@ def _extract(facts: Facts, recs: SourceRecords, rng: np.random.Generator) -> Ext
 
 
 def _render_column(contract: DatasetContract, col: ContractColumn, values: pd.Series) -> pd.Series:
-    missing = values.isna()
+    missing = values.isna().to_numpy()
     if col.type == "date":
-        text = pd.to_datetime(values).dt.strftime(contract.date_format_of(col))
+        stamps = pa.array(pd.to_datetime(values).to_numpy(), type=pa.timestamp("s"))
+        text = pd.Series(
+            pc.strftime(stamps, format=contract.date_format_of(col), locale="C").to_pandas(),
+            index=values.index,
+        )
     elif col.type == "code":
-        codes = contract.local_codes(col)
-        text = values.map(lambda v: None if v is None else codes.get(str(v), str(v)))
+        mapped = values.map(dict(contract.local_codes(col)))
+        text = mapped.where(mapped.notna(), values.astype(str))
     elif col.type == "boolean":
         t, f = col.true_values[0], col.false_values[0]
-        text = values.map(lambda v: None if v is None or v is pd.NA else (t if bool(v) else f))
+        raw = values.to_numpy(dtype=object)
+        truthy = np.zeros(raw.size, dtype=bool)
+        truthy[~missing] = raw[~missing].astype(bool)
+        text = pd.Series(np.where(truthy, t, f), index=values.index)
     elif col.type == "integer":
         text = pd.to_numeric(values).astype("Int64").astype(str)
     elif col.type == "float":
-        text = pd.to_numeric(values).round(2).map(lambda v: f"{v:g}" if pd.notna(v) else None)
+        text = pd.to_numeric(values).astype(float).round(2).astype(str)
     else:
-        text = values.astype(object)
-    text = text.astype(object).where(~missing, None)
-    return text.fillna("").astype(str)
+        text = values.astype(str)
+    return text.astype(object).where(~missing, "").astype(str)
 
 
 def render_extract(extract: Extract) -> pd.DataFrame:

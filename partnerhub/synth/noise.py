@@ -8,6 +8,7 @@ one by one. Missing values (None) are never edited except by :func:`blank`.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from partnerhub.synth.name_data import NICKNAMES, SURNAMES
 
@@ -35,12 +36,15 @@ for r, row in enumerate(_ROWS):
 
 
 def _select(values: np.ndarray, rng: np.random.Generator, rate: float) -> np.ndarray:
-    present = np.array([v is not None and v == v for v in values], dtype=bool)
+    present = pd.notna(values)
     return np.flatnonzero(present & (rng.random(len(values)) < rate))
 
 
-def _finish(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    changed = np.array([a != b for a, b in zip(old, new, strict=True)], dtype=bool)
+def _finish(old: np.ndarray, new: np.ndarray, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mark exactly the touched rows whose value really changed."""
+    changed = np.zeros(len(new), dtype=bool)
+    if touched.size:
+        changed[touched] = old[touched] != new[touched]
     return new, changed
 
 
@@ -53,7 +57,8 @@ def typo(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One keyboard slip: a neighbouring key, a dropped or doubled letter, two letters swapped."""
     out = np.array(values, dtype=object)
-    for i in _select(out, rng, rate):
+    touched = _select(out, rng, rate)
+    for i in touched:
         s = str(out[i])
         if len(s) < 3:
             continue
@@ -72,7 +77,7 @@ def typo(
         else:
             s = s[: pos - 1] + s[pos] + s[pos - 1]
         out[i] = s
-    return _finish(np.asarray(values, dtype=object), out)
+    return _finish(np.asarray(values, dtype=object), out, touched)
 
 
 def nickname(
@@ -80,11 +85,12 @@ def nickname(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A formal forename replaced by a familiar form (Robert → Bob)."""
     out = np.array(values, dtype=object)
-    for i in _select(out, rng, rate):
+    touched = _select(out, rng, rate)
+    for i in touched:
         forms = NICKNAMES.get(str(out[i]))
         if forms:
             out[i] = forms[int(rng.integers(0, len(forms)))]
-    return _finish(np.asarray(values, dtype=object), out)
+    return _finish(np.asarray(values, dtype=object), out, touched)
 
 
 def swap_day_month(
@@ -138,7 +144,8 @@ def nhs_number_error(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two neighbouring digits transposed, or one digit mistyped."""
     out = np.array(values, dtype=object)
-    for i in _select(out, rng, rate):
+    touched = _select(out, rng, rate)
+    for i in touched:
         s = str(out[i])
         pos = int(rng.integers(0, len(s) - 1))
         if rng.random() < 0.5 and s[pos] != s[pos + 1]:
@@ -146,7 +153,7 @@ def nhs_number_error(
         else:
             s = s[:pos] + str((int(s[pos]) + int(rng.integers(1, 10))) % 10) + s[pos + 1 :]
         out[i] = s
-    return _finish(np.asarray(values, dtype=object), out)
+    return _finish(np.asarray(values, dtype=object), out, touched)
 
 
 def postcode_error(
@@ -155,7 +162,8 @@ def postcode_error(
     """Space dropped, O/0 or I/1 confused, or one inward letter wrong."""
     out = np.array(values, dtype=object)
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    for i in _select(out, rng, rate):
+    touched = _select(out, rng, rate)
+    for i in touched:
         s = str(out[i])
         kind = rng.integers(0, 3)
         if kind == 0:
@@ -165,7 +173,7 @@ def postcode_error(
         else:
             s = s[:-1] + letters[int(rng.integers(0, len(letters)))]
         out[i] = s
-    return _finish(np.asarray(values, dtype=object), out)
+    return _finish(np.asarray(values, dtype=object), out, touched)
 
 
 def surname_change(
@@ -178,14 +186,12 @@ def surname_change(
     """A new surname, as after marriage or divorce: mostly women aged 20-60."""
     out = np.array(surnames, dtype=object)
     weight = np.where((np.asarray(sex) == "F") & (age_years >= 20) & (age_years < 60), 3.0, 0.3)
-    pick = np.flatnonzero(
-        np.array([v is not None for v in out]) & (rng.random(len(out)) < rate * weight)
-    )
+    pick = np.flatnonzero(pd.notna(out) & (rng.random(len(out)) < rate * weight))
     pool = np.array([s for s, _ in SURNAMES], dtype=object)
     for i in pick:
         new = pool[int(rng.integers(0, pool.size))]
         out[i] = f"{out[i]}-{new}" if rng.random() < 0.1 else new
-    return _finish(np.asarray(surnames, dtype=object), out)
+    return _finish(np.asarray(surnames, dtype=object), out, pick)
 
 
 def format_variation(
@@ -193,7 +199,8 @@ def format_variation(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Changes a normaliser can undo: UPPER CASE, stray spaces, O'Brien → OBrien, hyphen → space."""
     out = np.array(values, dtype=object)
-    for i in _select(out, rng, rate):
+    touched = _select(out, rng, rate)
+    for i in touched:
         s = str(out[i])
         kind = rng.integers(0, 4)
         if kind == 0:
@@ -207,4 +214,4 @@ def format_variation(
         else:
             s = s.upper()
         out[i] = s
-    return _finish(np.asarray(values, dtype=object), out)
+    return _finish(np.asarray(values, dtype=object), out, touched)

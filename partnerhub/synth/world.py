@@ -6,7 +6,7 @@ Builders of partner extracts read a :class:`World`; nothing in it is what a part
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ class World:
     lsoas: pd.DataFrame
     timeline: Timeline
     ward_codes: tuple[str, ...]  # ward order of the timeline's ``ward_index``
+    _snapshots: dict[np.datetime64, pd.DataFrame] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def quarter_starts(self) -> np.ndarray:
@@ -60,19 +63,28 @@ class World:
         )
 
     def residents_at(self, date: np.datetime64 | str) -> pd.DataFrame:
-        """Everyone alive and living in the county on ``date``, with age and areas."""
-        when = np.asarray(date).astype("datetime64[D]")
+        """Everyone alive and living in the county on ``date``, with age and areas.
+
+        Snapshots are cached per date: many builders ask for the same quarter days. Callers
+        must not modify the frame they get (take a copy to change it).
+        """
+        when = np.datetime64(str(date), "D")
+        cached = self._snapshots.get(when)
+        if cached is not None:
+            return cached
         r = self.residences
-        live = (r["from_date"].to_numpy() <= when) & (
-            r["to_date"].isna().to_numpy() | (r["to_date"].to_numpy() > when)
-        )
-        res = r.loc[live].drop_duplicates("person_id", keep="last")
-        p = self.people.set_index("person_id")
-        out = res.join(p[["household_id", "sex", "date_of_birth"]], on="person_id")
-        dob = out["date_of_birth"].to_numpy().astype("datetime64[D]")
-        out["age"] = (when - dob).astype(np.int64) / 365.25
-        out["in_care_home"] = out["care_home_index"].to_numpy() >= 0
-        return out.reset_index(drop=True)
+        to = r["to_date"].to_numpy()
+        live = (r["from_date"].to_numpy() <= when) & (np.isnat(to) | (to > when))
+        res = r.loc[live].drop_duplicates("person_id", keep="last").reset_index(drop=True)
+        pid = res["person_id"].to_numpy()  # person_id is the row number of ``people``
+        res["household_id"] = self.people["household_id"].to_numpy()[pid]
+        res["sex"] = self.people["sex"].to_numpy()[pid]
+        dob = self.people["date_of_birth"].to_numpy().astype("datetime64[D]")[pid]
+        res["date_of_birth"] = dob
+        res["age"] = (when - dob).astype(np.int64) / 365.25
+        res["in_care_home"] = res["care_home_index"].to_numpy() >= 0
+        self._snapshots[when] = res
+        return res
 
     def address_at(self, person_ids: np.ndarray, dates: np.ndarray) -> pd.DataFrame:
         """The residence row of each (person, date); the latest spell started on or before it.

@@ -250,3 +250,13 @@ def test_life_events_timeline(truth: dict[str, pd.DataFrame]) -> None:
     assert ev["date"].max() < pd.Timestamp("2025-04-01")
     deaths_per_1000 = counts["death"] / 4 / PEOPLE * 1000
     assert 7 <= deaths_per_1000 <= 13  # England: about 10 per 1,000 a year
+
+
+def test_area_tables_agree_with_person_level_extracts(out: Path) -> None:
+    ops = pd.read_csv(out / "extracts" / "areas" / "operations.csv")
+    visits = read_extract(out, "fire_safety_visits")
+    planned = ops.loc[ops["measure"] == "home_safety_visits", "value"].sum()
+    assert len(visits) == int(planned)
+    assert set(ops["measure"]) >= {"reablement_hours", "patrol_hours", "home_safety_visits"}
+    res = pd.read_csv(out / "extracts" / "areas" / "resources.csv")
+    assert (res["spend"] >= 0).all() and res["spend"].sum() > 0 and res["partner"].nunique() >= 8
