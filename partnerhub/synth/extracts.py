@@ -8,7 +8,7 @@ was meant. Characters a partner's encoding cannot hold are replaced, as a real e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ class Extract:
         self.contract = contract
         self.frame = frame  # canonical values, one column per contract target
         self.rows = rows  # truth: row number → local_id, person_id
+        self.n_rows = len(frame)
 
     @property
     def name(self) -> str:
@@ -56,9 +57,16 @@ def _merge(facts: Sequence[Facts]) -> dict[tuple[str, str], Facts]:
 
 
 def build_extracts(
-    world: World, facts: Sequence[Facts], rng: np.random.Generator
+    world: World,
+    facts: Sequence[Facts],
+    rng: np.random.Generator,
+    sink: Callable[[Extract], None] | None = None,
 ) -> tuple[list[Extract], list[SourceRecords]]:
-    """Partner records (with noise) and one :class:`Extract` per dataset."""
+    """Partner records (with noise) and one :class:`Extract` per dataset.
+
+    With a ``sink`` (e.g. a writer), each extract is handed over as soon as it is made and its
+    rendered frame is then dropped, so a large partnership is never all in memory at once.
+    """
     by_dataset = _merge(facts)
     partners = sorted({p for p, _ in by_dataset})
     extracts: list[Extract] = []
@@ -79,7 +87,12 @@ def build_extracts(
         )
         records.append(recs)
         for f in mine:
-            extracts.append(_extract(f, recs, rng))
+            ex = _extract(f, recs, rng)
+            ex.n_rows = len(ex.frame)
+            if sink is not None:
+                sink(ex)
+                ex.frame = ex.frame.iloc[:0]
+            extracts.append(ex)
     return extracts, records
 
 

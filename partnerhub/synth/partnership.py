@@ -94,16 +94,18 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
     facts += build_education(world, rngs["education"])
     facts += build_housing(world, rngs["housing"])
     facts += build_youth_justice(world, rngs["police"])
-    progress("Recording people as each partner would (local ids, noise)")
-    extracts, records = build_extracts(world, facts, rngs["records"])
     out.mkdir(parents=True, exist_ok=True)
     progress("Writing geography")
     write_geography(built.geography, out / "geography")
     counts: dict[str, int] = {}
-    for ex in extracts:
+
+    def write(ex: Extract) -> None:
         progress(f"Writing extract {ex.contract.name}")
         write_extract(ex, out / "extracts" / ex.contract.partner)
         counts[ex.name] = len(ex.frame)
+
+    progress("Recording people as each partner would (local ids, noise)")
+    extracts, records = build_extracts(world, facts, rngs["records"], sink=write)
     _write_area_tables(built, out / "extracts" / "areas")
     progress("Writing truth")
     _write_truth(built, facts, extracts, records, out / "truth", people, seed, counts)

@@ -49,7 +49,7 @@ class World:
     lsoas: pd.DataFrame
     timeline: Timeline
     ward_codes: tuple[str, ...]  # ward order of the timeline's ``ward_index``
-    _snapshots: dict[np.datetime64, pd.DataFrame] = field(
+    _snapshots: dict[np.datetime64, np.ndarray] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -65,17 +65,23 @@ class World:
     def residents_at(self, date: np.datetime64 | str) -> pd.DataFrame:
         """Everyone alive and living in the county on ``date``, with age and areas.
 
-        Snapshots are cached per date: many builders ask for the same quarter days. Callers
-        must not modify the frame they get (take a copy to change it).
+        Which spells are live is cached per date (many builders ask for the same quarter
+        days); the frame itself is rebuilt each call, so callers may change it.
         """
         when = np.datetime64(str(date), "D")
-        cached = self._snapshots.get(when)
-        if cached is not None:
-            return cached
+        rows = self._snapshots.get(when)
         r = self.residences
-        to = r["to_date"].to_numpy()
-        live = (r["from_date"].to_numpy() <= when) & (np.isnat(to) | (to > when))
-        res = r.loc[live].drop_duplicates("person_id", keep="last").reset_index(drop=True)
+        if rows is None:
+            to = r["to_date"].to_numpy()
+            live = (r["from_date"].to_numpy() <= when) & (np.isnat(to) | (to > when))
+            pos = np.flatnonzero(live)
+            # One spell per person: the latest (residences are sorted by person, then date).
+            pid_live = r["person_id"].to_numpy()[pos]
+            last = np.ones(pos.size, dtype=bool)
+            last[:-1] = pid_live[1:] != pid_live[:-1]
+            rows = pos[last]
+            self._snapshots[when] = rows
+        res = r.take(rows).reset_index(drop=True)
         pid = res["person_id"].to_numpy()  # person_id is the row number of ``people``
         res["household_id"] = self.people["household_id"].to_numpy()[pid]
         res["sex"] = self.people["sex"].to_numpy()[pid]
@@ -83,7 +89,6 @@ class World:
         res["date_of_birth"] = dob
         res["age"] = (when - dob).astype(np.int64) / 365.25
         res["in_care_home"] = res["care_home_index"].to_numpy() >= 0
-        self._snapshots[when] = res
         return res
 
     def address_at(self, person_ids: np.ndarray, dates: np.ndarray) -> pd.DataFrame:

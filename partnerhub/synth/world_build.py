@@ -255,4 +255,22 @@ def _residence_frame(
     )
     # Spells that started and ended on the same day carry no information.
     keep = out["to_date"].isna() | (out["to_date"] > out["from_date"])
-    return out.loc[keep].reset_index(drop=True)
+    out = out.loc[keep].reset_index(drop=True)
+    # Repeated strings as categories (sorted, so sorting by them is sorting by the text):
+    # a fraction of the memory, and far cheaper to filter and copy.
+    for col in _CATEGORICAL:
+        out[col] = pd.Categorical(out[col], categories=np.sort(out[col].unique()))
+    return out
+
+
+_CATEGORICAL = (
+    "postcode",
+    "address_line_1",
+    "town",
+    "uprn",
+    "oa_code",
+    "lsoa_code",
+    "msoa_code",
+    "ward_code",
+    "lad_code",
+)
