@@ -423,6 +423,26 @@ def _resources(wq: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _ward_quarter_sum(
+    events: pd.DataFrame,
+    date_col: str,
+    weight_col: str | None,
+    quarters: np.ndarray,
+    ward_index: dict[str, int],
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """Events (or a column of them) summed into a ward × quarter array."""
+    months = events[date_col].to_numpy().astype("datetime64[M]") - quarters[0].astype(
+        "datetime64[M]"
+    )
+    q = months.astype(int) // 3
+    w = events["ward_code"].map(ward_index).to_numpy()
+    out = np.zeros(shape)
+    values = 1.0 if weight_col is None else events[weight_col].to_numpy()
+    np.add.at(out, (w, q), values)
+    return out
+
+
 def _truth(
     wq: pd.DataFrame,
     need: np.ndarray,
@@ -449,26 +469,10 @@ def _truth(
     q_of = {np.datetime64(q, "D"): i for i, q in enumerate(quarters)}
     w_of = {w: i for i, w in enumerate(ward_codes)}
     burg = crimes.loc[crimes["offence_group"] == "burglary_dwelling"]
-    qi = (
-        (
-            burg["occurred_date"].to_numpy().astype("datetime64[M]")
-            - quarters[0].astype("datetime64[M]")
-        ).astype(int)
-    ) // 3
-    counts = np.zeros(need.shape)
-    np.add.at(counts, (burg["ward_code"].map(w_of).to_numpy(), qi), 1)
+    counts = _ward_quarter_sum(burg, "occurred_date", None, quarters, w_of, need.shape)
     naive_patrol = _slope(pz.ravel(), np.log((counts / hh_k[:, None]).ravel() + 0.1))
     dw = fires.loc[fires["property_type"] == "dwelling"]
-    fq = (
-        (
-            dw["incident_date"].to_numpy().astype("datetime64[M]")
-            - quarters[0].astype("datetime64[M]")
-        ).astype(int)
-    ) // 3
-    cas = np.zeros(need.shape)
-    np.add.at(
-        cas, (dw["ward_code"].map(w_of).to_numpy(), fq), dw["non_fatal_casualties"].to_numpy()
-    )
+    cas = _ward_quarter_sum(dw, "incident_date", "non_fatal_casualties", quarters, w_of, need.shape)
     naive_visits = _slope(vz.ravel(), np.log((cas / hh_k[:, None]).ravel() + 0.1))
     del q_of, programme
     adoption = {

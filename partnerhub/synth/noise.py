@@ -7,6 +7,8 @@ one by one. Missing values (None) are never edited except by :func:`blank`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -48,6 +50,21 @@ def _finish(old: np.ndarray, new: np.ndarray, touched: np.ndarray) -> tuple[np.n
     return new, changed
 
 
+def _edit_each(
+    values: np.ndarray,
+    rng: np.random.Generator,
+    rate: float,
+    edit: Callable[[str, np.random.Generator], str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``edit`` to a ``rate`` share of the present values; mark the ones that changed."""
+    old = np.asarray(values, dtype=object)
+    out = old.copy()
+    touched = _select(out, rng, rate)
+    for i in touched:
+        out[i] = edit(str(out[i]), rng)
+    return _finish(old, out, touched)
+
+
 def _keep_case(template: str, ch: str) -> str:
     return ch.upper() if template.isupper() else ch
 
@@ -56,41 +73,37 @@ def typo(
     values: np.ndarray, rng: np.random.Generator, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """One keyboard slip: a neighbouring key, a dropped or doubled letter, two letters swapped."""
-    out = np.array(values, dtype=object)
-    touched = _select(out, rng, rate)
-    for i in touched:
-        s = str(out[i])
+
+    def edit(s: str, rng: np.random.Generator) -> str:
         if len(s) < 3:
-            continue
+            return s
         kind = rng.integers(0, 4)
         pos = int(rng.integers(1, len(s)))  # keep the first letter, as most slips do
         ch = s[pos]
         if kind == 0 and ch.lower() in _NEIGHBOURS:
             near = _NEIGHBOURS[ch.lower()]
-            s = s[:pos] + _keep_case(ch, near[int(rng.integers(0, len(near)))]) + s[pos + 1 :]
-        elif kind == 1:
-            s = s[:pos] + s[pos + 1 :]
-        elif kind == 2:
-            s = s[:pos] + ch + s[pos:]
-        elif pos < len(s) - 1:
-            s = s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
-        else:
-            s = s[: pos - 1] + s[pos] + s[pos - 1]
-        out[i] = s
-    return _finish(np.asarray(values, dtype=object), out, touched)
+            return s[:pos] + _keep_case(ch, near[int(rng.integers(0, len(near)))]) + s[pos + 1 :]
+        if kind == 1:
+            return s[:pos] + s[pos + 1 :]
+        if kind == 2:
+            return s[:pos] + ch + s[pos:]
+        if pos < len(s) - 1:
+            return s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
+        return s[: pos - 1] + s[pos] + s[pos - 1]
+
+    return _edit_each(values, rng, rate, edit)
 
 
 def nickname(
     values: np.ndarray, rng: np.random.Generator, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """A formal forename replaced by a familiar form (Robert → Bob)."""
-    out = np.array(values, dtype=object)
-    touched = _select(out, rng, rate)
-    for i in touched:
-        forms = NICKNAMES.get(str(out[i]))
-        if forms:
-            out[i] = forms[int(rng.integers(0, len(forms)))]
-    return _finish(np.asarray(values, dtype=object), out, touched)
+
+    def edit(s: str, rng: np.random.Generator) -> str:
+        forms = NICKNAMES.get(s)
+        return forms[int(rng.integers(0, len(forms)))] if forms else s
+
+    return _edit_each(values, rng, rate, edit)
 
 
 def swap_day_month(
@@ -143,37 +156,31 @@ def nhs_number_error(
     values: np.ndarray, rng: np.random.Generator, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two neighbouring digits transposed, or one digit mistyped."""
-    out = np.array(values, dtype=object)
-    touched = _select(out, rng, rate)
-    for i in touched:
-        s = str(out[i])
+
+    def edit(s: str, rng: np.random.Generator) -> str:
         pos = int(rng.integers(0, len(s) - 1))
         if rng.random() < 0.5 and s[pos] != s[pos + 1]:
-            s = s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
-        else:
-            s = s[:pos] + str((int(s[pos]) + int(rng.integers(1, 10))) % 10) + s[pos + 1 :]
-        out[i] = s
-    return _finish(np.asarray(values, dtype=object), out, touched)
+            return s[:pos] + s[pos + 1] + s[pos] + s[pos + 2 :]
+        return s[:pos] + str((int(s[pos]) + int(rng.integers(1, 10))) % 10) + s[pos + 1 :]
+
+    return _edit_each(values, rng, rate, edit)
 
 
 def postcode_error(
     values: np.ndarray, rng: np.random.Generator, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Space dropped, O/0 or I/1 confused, or one inward letter wrong."""
-    out = np.array(values, dtype=object)
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    touched = _select(out, rng, rate)
-    for i in touched:
-        s = str(out[i])
+
+    def edit(s: str, rng: np.random.Generator) -> str:
         kind = rng.integers(0, 3)
         if kind == 0:
-            s = s.replace(" ", "")
-        elif kind == 1 and any(c in s for c in "O0I1"):
-            s = s.translate(str.maketrans("O0I1", "0O1I"))
-        else:
-            s = s[:-1] + letters[int(rng.integers(0, len(letters)))]
-        out[i] = s
-    return _finish(np.asarray(values, dtype=object), out, touched)
+            return s.replace(" ", "")
+        if kind == 1 and any(c in s for c in "O0I1"):
+            return s.translate(str.maketrans("O0I1", "0O1I"))
+        return s[:-1] + letters[int(rng.integers(0, len(letters)))]
+
+    return _edit_each(values, rng, rate, edit)
 
 
 def surname_change(
@@ -198,20 +205,17 @@ def format_variation(
     values: np.ndarray, rng: np.random.Generator, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Changes a normaliser can undo: UPPER CASE, stray spaces, O'Brien → OBrien, hyphen → space."""
-    out = np.array(values, dtype=object)
-    touched = _select(out, rng, rate)
-    for i in touched:
-        s = str(out[i])
+
+    def edit(s: str, rng: np.random.Generator) -> str:
         kind = rng.integers(0, 4)
         if kind == 0:
-            s = s.upper()
-        elif kind == 1:
-            s = s + " "
-        elif "'" in s:
-            s = s.replace("'", "")
-        elif "-" in s:
-            s = s.replace("-", " ")
-        else:
-            s = s.upper()
-        out[i] = s
-    return _finish(np.asarray(values, dtype=object), out, touched)
+            return s.upper()
+        if kind == 1:
+            return s + " "
+        if "'" in s:
+            return s.replace("'", "")
+        if "-" in s:
+            return s.replace("-", " ")
+        return s.upper()
+
+    return _edit_each(values, rng, rate, edit)
