@@ -67,6 +67,9 @@ def _gp_registrations(world: World, rng: np.random.Generator) -> Facts:
         }
     )
     frame = frame.loc[frame["to_date"].isna() | (frame["to_date"] > frame["from_date"])]
+    # The extract is taken at the end of the timeline: nothing after it is known yet.
+    frame = frame.loc[frame["from_date"] < world.end].copy()
+    frame.loc[frame["to_date"] >= world.end, "to_date"] = pd.NaT
     return Facts("gp", "registrations", frame.reset_index(drop=True))
 
 
@@ -362,6 +365,7 @@ def _asc_episodes(world: World, rng: np.random.Generator) -> Facts:
     frame = frame.sort_values(
         ["start_date", "person_id", "episode_type"], kind="stable"
     ).reset_index(drop=True)
+    frame.loc[frame["end_date"] >= world.end, "end_date"] = pd.NaT
     frame.insert(1, "seen_date", frame["start_date"].to_numpy())
     frame.insert(
         2,

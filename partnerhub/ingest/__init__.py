@@ -1,0 +1,19 @@
+"""Ingest: read an extract through its contract, validate, quarantine, pseudonymise, load.
+
+Built so far: the pseudonymisation key and record keys, reading (encodings, BOM, delimiters,
+ragged rows, disguised files) and row validation with quarantine reasons. Loading into the vault
+comes with the vault.
+"""
+
+from partnerhub.ingest.keys import PseudonymisationKey, load_key
+from partnerhub.ingest.read import RawExtract, read_extract
+from partnerhub.ingest.validate import Checked, validate_extract
+
+__all__ = [
+    "Checked",
+    "PseudonymisationKey",
+    "RawExtract",
+    "load_key",
+    "read_extract",
+    "validate_extract",
+]
