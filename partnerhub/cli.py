@@ -91,6 +91,68 @@ def check(
 
 
 @app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="The extract to check.")],
+    partner: Annotated[str, typer.Option(help="Partner id in partnership.toml.")],
+    dataset: Annotated[str, typer.Option(help="Dataset id of that partner.")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Write the quarantined rows' problems here (CSV).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the quality report here (JSON).")
+    ] = None,
+) -> None:
+    """Check an extract against its contract without loading it: counts and problems."""
+    import json
+    from datetime import date
+
+    from partnerhub.ingest import quality_report, read_extract, validate_extract
+    from partnerhub.schema import builtin_contract, load_contract
+
+    settings = load_partnership(config)
+    ds = next((d for d in settings.partner(partner).datasets if d.id == dataset), None)
+    if ds is None:
+        known = ", ".join(d.id for d in settings.partner(partner).datasets)
+        raise UserError(
+            f"partner {partner} has no dataset {dataset!r} in {config}; it has: {known}"
+        )
+    contract = (
+        builtin_contract(ds.contract.removeprefix("builtin:"))
+        if ds.contract.startswith("builtin:")
+        else load_contract(settings.resolve(Path(ds.contract)))
+    )
+    raw = read_extract(file, contract)
+    checked = validate_extract(raw, contract, date.today())
+    summary = quality_report(raw, checked, contract)
+    table = Table(title=f"{file}: {contract.name}")
+    for col in ("received", "valid", "quarantined"):
+        table.add_column(col, justify="right")
+    table.add_row(*(f"{summary[c]:,}" for c in ("received", "valid", "quarantined")))
+    console.print(table)
+    for warning in summary["warnings"]:
+        console.print(f"warning: {warning}")
+    problems = Table(title="Problems by column (no values shown)")
+    problems.add_column("column")
+    problems.add_column("completeness", justify="right")
+    problems.add_column("problems")
+    for col in summary["columns"]:
+        if col["invalid"] or col["required"]:
+            reasons = "; ".join(f"{k} ×{v}" for k, v in col["reasons"].items())
+            filled = "" if col["completeness"] is None else f"{col['completeness']:.1%}"
+            problems.add_row(col["column"], filled, reasons or "—")
+    console.print(problems)
+    if quarantine is not None:
+        checked.quarantine.to_csv(quarantine, index=False, lineterminator="\n")
+        console.print(f"Quarantine (line, column, value, reason) written to {quarantine}.")
+    if report is not None:
+        report.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        console.print(f"Quality report written to {report}.")
+
+
+@app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Empty folder to write into.")],
     people: Annotated[int, typer.Option(help="Residents of the synthetic county.")] = 100_000,

@@ -6,6 +6,7 @@ comes with the vault.
 """
 
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
+from partnerhub.ingest.quality import quality_report
 from partnerhub.ingest.read import RawExtract, read_extract
 from partnerhub.ingest.validate import Checked, validate_extract
 
@@ -14,6 +15,7 @@ __all__ = [
     "PseudonymisationKey",
     "RawExtract",
     "load_key",
+    "quality_report",
     "read_extract",
     "validate_extract",
 ]

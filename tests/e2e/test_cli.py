@@ -93,3 +93,64 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path: Path) -> None:
     assert a != c
     done = run("check", "--config", "a/partnership.toml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "bad_extracts"
+
+
+def _partnership_for_corpus(tmp_path: Path) -> Path:
+    toml = tmp_path / "partnership.toml"
+    toml.write_text(
+        "[partnership]\nname = 'Test'\n[geography]\npostcode_lookup = 'x.csv'\n"
+        "[[partner]]\nid = 'acute'\nname = 'Acute'\nsector = 'nhs'\n"
+        f"[[partner.dataset]]\nid = 'spells'\ncontract = '{CORPUS / 'contract.toml'}'\n"
+        "path = 'spells.csv'\n"
+    )
+    return toml
+
+
+def test_validate_reports_and_quarantines_without_values_on_screen(tmp_path: Path) -> None:
+    _partnership_for_corpus(tmp_path)
+    done = run(
+        "validate",
+        str(CORPUS / "invalid_nhs_number.csv"),
+        "--partner",
+        "acute",
+        "--dataset",
+        "spells",
+        "--quarantine",
+        "q.csv",
+        "--report",
+        "r.json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "modulus-11" in done.stdout
+    assert "9434765918" not in done.stdout  # no value from the file on screen
+    quarantine = (tmp_path / "q.csv").read_text().splitlines()
+    assert quarantine[0] == "line,column,value,reason" and len(quarantine) == 3
+    assert '"quarantined": 2' in (tmp_path / "r.json").read_text()
+
+
+def test_validate_file_level_errors_are_one_line(tmp_path: Path) -> None:
+    _partnership_for_corpus(tmp_path)
+    done = run(
+        "validate",
+        str(CORPUS / "wrong_delimiter.csv"),
+        "--partner",
+        "acute",
+        "--dataset",
+        "spells",
+        cwd=tmp_path,
+    )
+    one_line_error(done, "looks ';'-delimited")
+    done = run(
+        "validate",
+        str(CORPUS / "good.csv"),
+        "--partner",
+        "acute",
+        "--dataset",
+        "nope",
+        cwd=tmp_path,
+    )
+    one_line_error(done, "has no dataset 'nope'", "spells")
