@@ -50,6 +50,8 @@ def read_extract(path: Path, contract: DatasetContract) -> RawExtract:
         raise ContractError(f"{path}: the file is empty — ask {contract.partner} to re-send it")
     if contract.file.format == "parquet":
         return _read_parquet(path, contract)
+    if contract.file.format == "excel":
+        return _read_excel(path, contract)
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise ContractError(
@@ -179,5 +181,41 @@ def _read_parquet(path: Path, contract: DatasetContract) -> RawExtract:
         columns[col.name] = text.where(values.notna(), "").astype(str).tolist()
     rows = pd.DataFrame(columns, dtype=object)
     rows["_line"] = range(1, len(frame) + 1)
+    empty = pd.DataFrame(columns=["line", "fields", "reason"])
+    return RawExtract(path, rows, empty, _header_warnings(header, list(contract.column_names)))
+
+
+def _read_excel(path: Path, contract: DatasetContract) -> RawExtract:
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several types for a file that is not xlsx
+        raise ContractError(
+            f"{path}: not a readable Excel (xlsx) file ({type(exc).__name__}) — re-save it as "
+            "xlsx or CSV"
+        ) from None
+    sheets = [str(s) for s in book.sheet_names]
+    wanted = contract.file.sheet
+    if wanted is None and len(sheets) > 1:
+        raise ContractError(
+            f"{path}: the workbook has {len(sheets)} sheets ({', '.join(sheets)}) — set "
+            f"file.sheet in the {contract.name} contract to the one holding the extract"
+        )
+    sheet = wanted if wanted is not None else sheets[0]
+    if sheet not in sheets:
+        raise ContractError(
+            f"{path}: no sheet {sheet!r}; the sheets are: {', '.join(sheets)} — fix file.sheet"
+        )
+    frame = book.parse(sheet, dtype=str, keep_default_na=False, header=0)
+    header = [str(h).strip() for h in frame.columns]
+    frame.columns = header
+    _check_header(path, header, list(contract.column_names), contract)
+    columns = {}
+    for col in contract.columns:
+        if col.name not in frame.columns:
+            columns[col.name] = [""] * len(frame)
+        else:
+            columns[col.name] = frame[col.name].astype(str).str.strip().tolist()
+    rows = pd.DataFrame(columns, dtype=object)
+    rows["_line"] = range(2, len(frame) + 2)  # spreadsheet row numbers (row 1 = header)
     empty = pd.DataFrame(columns=["line", "fields", "reason"])
     return RawExtract(path, rows, empty, _header_warnings(header, list(contract.column_names)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -87,6 +88,14 @@ def main() -> None:
     text("unbalanced_quote.csv", [HEADER, 'P1,,"Robert,XP1 4DJ,S1,03/12/2023,21,0', GOOD[1]])
     (HERE / "zip_named_csv.csv").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     (HERE / "pdf_named_csv.csv").write_bytes(b"%PDF-1.7\n%binary\n")
+    rows = [line.split(",") for line in GOOD]
+    with pd.ExcelWriter(HERE / "two_sheets.xlsx", engine="openpyxl") as book:
+        pd.DataFrame(rows, columns=HEADER.split(",")).to_excel(
+            book, sheet_name="Spells", index=False
+        )
+        pd.DataFrame({"Notes": ["exported by the BI team"]}).to_excel(
+            book, sheet_name="Notes", index=False
+        )
     wrong = pa.table({"PATIENT_ID": ["P1"], "SPELL": ["S1"], "WHEN": ["2023-12-03"]})
     pq.write_table(wrong, HERE / "wrong_schema.parquet")
 

@@ -151,3 +151,19 @@ def test_synthetic_extracts_quarantine_exactly_the_planted_keying_errors(tmp_pat
         "NHS number fails the modulus-11 check (or is not 10 digits)",
         "not a UK postcode",
     }
+
+
+def test_excel_with_two_sheets_needs_the_sheet_named() -> None:
+    with pytest.raises(ContractError, match=r"2 sheets \(Spells, Notes\) — set file.sheet"):
+        read_extract(CORPUS / "two_sheets.xlsx", contract(format="excel"))
+    with pytest.raises(ContractError, match="no sheet 'Data'; the sheets are: Spells, Notes"):
+        read_extract(CORPUS / "two_sheets.xlsx", contract(format="excel", sheet="Data"))
+    c = contract(format="excel", sheet="Spells")
+    checked = validate_extract(read_extract(CORPUS / "two_sheets.xlsx", c), c, TODAY)
+    assert len(checked.valid) == 2 and checked.quarantined_rows == 0
+    assert checked.valid["admission_date"].tolist() == [date(2023, 12, 3), date(2023, 12, 4)]
+
+
+def test_a_csv_that_is_not_excel_gives_a_clear_error() -> None:
+    with pytest.raises(ContractError, match="not a readable Excel"):
+        read_extract(CORPUS / "good.csv", contract(format="excel"))
