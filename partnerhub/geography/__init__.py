@@ -23,8 +23,10 @@ from partnerhub.geography.codes import (
     is_synthetic_code,
     synthetic_code,
 )
+from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
 
 __all__ = [
+    "AREA_FIELDS",
     "AREA_LEVELS",
     "COUNTRY",
     "COUNTY",
@@ -42,6 +44,8 @@ __all__ = [
     "SYNTHETIC_FIRST",
     "SYNTHETIC_LAST",
     "WARD",
+    "PostcodeLookup",
     "is_synthetic_code",
+    "load_postcode_lookup",
     "synthetic_code",
 ]
