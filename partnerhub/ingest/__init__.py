@@ -8,14 +8,17 @@ comes with the vault.
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import quality_report
 from partnerhub.ingest.read import RawExtract, read_extract
+from partnerhub.ingest.split import Split, split_identifiers
 from partnerhub.ingest.validate import Checked, validate_extract
 
 __all__ = [
     "Checked",
     "PseudonymisationKey",
     "RawExtract",
+    "Split",
     "load_key",
     "quality_report",
     "read_extract",
+    "split_identifiers",
     "validate_extract",
 ]
