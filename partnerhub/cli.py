@@ -22,7 +22,7 @@ from rich.table import Table
 from typer._click import exceptions as click_errors
 
 from partnerhub import __version__
-from partnerhub.config import load_partnership, write_example
+from partnerhub.config import Partnership, load_partnership, write_example
 from partnerhub.errors import UserError
 
 __all__ = ["app", "main"]
@@ -217,13 +217,36 @@ def demo(
         f"{out / 'partnership.toml'}: {len(settings.partners)} partners, "
         f"{sum(len(p.datasets) for p in settings.partners)} datasets."
     )
-    console.rule("3. What the synthetic partnership planted (truth/, never an input)")
+    console.rule("3. Checking every extract against its contract (ingest, first slice)")
+    _show_checks(settings)
+    console.rule("4. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
-        "ingest → link → indicators → risk and capacity → eligibility → events → causal → "
-        "performance framework → dashboard. Each arrives with its issue."
+        "load into the vault → link → indicators → risk and capacity → eligibility → events → "
+        "causal → performance framework → dashboard. Each arrives with its issue."
     )
+
+
+def _show_checks(settings: Partnership) -> None:
+    from datetime import date
+
+    from partnerhub.ingest import check_partnership
+
+    reports = check_partnership(settings, date.today())
+    table = Table(title="Extracts read and validated (nothing loaded yet)")
+    for col in ("extract", "received", "valid", "quarantined", "main reason"):
+        table.add_column(col, justify="left" if col in ("extract", "main reason") else "right")
+    for r in reports:
+        reasons: dict[str, int] = {}
+        for col in r["columns"]:
+            for reason, n in col["reasons"].items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        top = max(reasons, key=lambda k: reasons[k]) if reasons else "—"
+        table.add_row(
+            r["contract"], f"{r['received']:,}", f"{r['valid']:,}", f"{r['quarantined']:,}", top
+        )
+    console.print(table)
 
 
 def _show_planted(out: Path) -> None:

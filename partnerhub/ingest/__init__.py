@@ -6,7 +6,7 @@ comes with the vault.
 """
 
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
-from partnerhub.ingest.quality import quality_report
+from partnerhub.ingest.quality import check_partnership, quality_report
 from partnerhub.ingest.read import RawExtract, read_extract
 from partnerhub.ingest.split import Split, split_identifiers
 from partnerhub.ingest.validate import Checked, validate_extract
@@ -16,6 +16,7 @@ __all__ = [
     "PseudonymisationKey",
     "RawExtract",
     "Split",
+    "check_partnership",
     "load_key",
     "quality_report",
     "read_extract",

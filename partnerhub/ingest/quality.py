@@ -3,15 +3,18 @@ column. Aggregates only — it never contains a value from the file."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from partnerhub.ingest.read import RawExtract
-from partnerhub.ingest.validate import Checked
-from partnerhub.schema import DatasetContract
+from partnerhub.config import Partnership
+from partnerhub.ingest.read import RawExtract, read_extract
+from partnerhub.ingest.validate import Checked, validate_extract
+from partnerhub.schema import DatasetContract, builtin_contract, load_contract
 
-__all__ = ["quality_report"]
+__all__ = ["check_partnership", "quality_report"]
 
 
 def quality_report(raw: RawExtract, checked: Checked, contract: DatasetContract) -> dict[str, Any]:
@@ -48,3 +51,18 @@ def quality_report(raw: RawExtract, checked: Checked, contract: DatasetContract)
         "date_coverage": coverage,
         "columns": columns,
     }
+
+
+def check_partnership(settings: Partnership, today: date) -> list[dict[str, Any]]:
+    """Read and validate every dataset listed in `partnership.toml` (nothing is loaded)."""
+    reports = []
+    for partner in settings.partners:
+        for ds in partner.datasets:
+            contract = (
+                builtin_contract(ds.contract.removeprefix("builtin:"))
+                if ds.contract.startswith("builtin:")
+                else load_contract(settings.resolve(Path(ds.contract)))
+            )
+            raw = read_extract(settings.resolve(ds.path), contract)
+            reports.append(quality_report(raw, validate_extract(raw, contract, today), contract))
+    return reports

@@ -154,3 +154,17 @@ def test_validate_file_level_errors_are_one_line(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     one_line_error(done, "has no dataset 'nope'", "spells")
+
+
+def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
+    done = run("demo", "--out", "demo", "--people", "3000", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for step in (
+        "1. Synthetic partnership",
+        "2. Configuration",
+        "3. Checking every extract",
+        "4. What the synthetic partnership planted",
+    ):
+        assert step in done.stdout
+    assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
+    assert (tmp_path / "demo" / "partnership.toml").exists()
