@@ -80,6 +80,8 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
         )
     if seed < 0:
         raise UserError(f"--seed {seed} is negative — use a whole number 0 or more")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file — give --out a new or empty folder")
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} is not empty — choose a new folder or empty this one")
     rngs = stage_rngs(seed)

@@ -77,6 +77,11 @@ def test_bad_partnership_toml_names_the_key(tmp_path: Path) -> None:
     one_line_error(run("init", cwd=tmp_path), "already exists", "--force")
 
 
+def test_synth_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    one_line_error(run("synth", "--out", "taken", "--people", "2000", cwd=tmp_path), "is a file")
+
+
 def test_synth_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
