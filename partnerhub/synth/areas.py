@@ -329,10 +329,14 @@ def _fires(
     return f.drop(columns=["li"])
 
 
+def _quarter_end(starts: np.ndarray) -> np.ndarray:
+    """The last day of the quarter that starts on each date."""
+    months = starts.astype("datetime64[M]") + 3
+    return months.astype("datetime64[D]") - np.timedelta64(1, "D")
+
+
 def _operations(wq: pd.DataFrame, quarters: np.ndarray) -> pd.DataFrame:
-    q_end = (wq["quarter_start"].to_numpy().astype("datetime64[M]") + 3).astype(
-        "datetime64[D]"
-    ) - np.timedelta64(1, "D")
+    q_end = _quarter_end(wq["quarter_start"].to_numpy())
     parts = []
     for partner, measure, col in (
         ("asc", "reablement_hours", "reablement_hours"),
@@ -369,9 +373,7 @@ _PROGRAMMES = (  # partner, programme, £ per resident per quarter, £ per FTE p
 
 
 def _resources(wq: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    q_end = (wq["quarter_start"].to_numpy().astype("datetime64[M]") + 3).astype(
-        "datetime64[D]"
-    ) - np.timedelta64(1, "D")
+    q_end = _quarter_end(wq["quarter_start"].to_numpy())
     base = {
         "partner": None,
         "programme": None,
@@ -399,9 +401,7 @@ def _resources(wq: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             )
         )
     lad = wq.groupby(["lad_code", "quarter_start"], sort=True)["households"].sum().reset_index()
-    lad_end = (lad["quarter_start"].to_numpy().astype("datetime64[M]") + 3).astype(
-        "datetime64[D]"
-    ) - np.timedelta64(1, "D")
+    lad_end = _quarter_end(lad["quarter_start"].to_numpy())
     for partner, programme, per_res, fte_cost in _PROGRAMMES:
         s = np.round(
             lad["households"].to_numpy() * 2.36 * per_res * rng.uniform(0.9, 1.1, len(lad))
