@@ -11,7 +11,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,7 +22,7 @@ from rich.table import Table
 from typer._click import exceptions as click_errors
 
 from partnerhub import __version__
-from partnerhub.config import Partnership, load_partnership, write_example
+from partnerhub.config import load_partnership, write_example
 from partnerhub.errors import UserError
 
 __all__ = ["app", "main"]
@@ -109,28 +109,38 @@ def validate(
     import json
     from datetime import date
 
-    from partnerhub.ingest import quality_report, read_extract, validate_extract
-    from partnerhub.schema import builtin_contract, load_contract
+    import duckdb
+
+    from partnerhub.ingest.load import _dataset
+    from partnerhub.ingest.quality import contract_of, quality_report
+    from partnerhub.ingest.stage import stage_extract
+    from partnerhub.ingest.validate import validate_staged
 
     settings = load_partnership(config)
-    ds = next((d for d in settings.partner(partner).datasets if d.id == dataset), None)
-    if ds is None:
-        known = ", ".join(d.id for d in settings.partner(partner).datasets)
-        raise UserError(
-            f"partner {partner} has no dataset {dataset!r} in {config}; it has: {known}"
-        )
-    contract = (
-        builtin_contract(ds.contract.removeprefix("builtin:"))
-        if ds.contract.startswith("builtin:")
-        else load_contract(settings.resolve(Path(ds.contract)))
-    )
-    raw = read_extract(file, contract)
-    checked = validate_extract(raw, contract, date.today())
-    summary = quality_report(raw, checked, contract)
-    table = Table(title=f"{file}: {contract.name}")
-    for col in ("received", "valid", "quarantined"):
+    contract = contract_of(settings, _dataset(settings, partner, dataset))
+    con = duckdb.connect()
+    try:
+        staged = stage_extract(con, file, contract)
+        counts = validate_staged(con, contract, date.today(), staged.ragged)
+        summary = quality_report(con, staged, counts, contract)
+        problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
+    finally:
+        con.close()
+    _print_report(summary, f"{file}: {contract.name}")
+    if quarantine is not None:
+        problems_frame.to_csv(quarantine, index=False, lineterminator="\n")
+        console.print(f"Quarantine (line, column, value, reason) written to {quarantine}.")
+    if report is not None:
+        report.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        console.print(f"Quality report written to {report}.")
+
+
+def _print_report(summary: dict[str, Any], title: str) -> None:
+    """A data-quality report as tables (counts and reasons; never a value)."""
+    table = Table(title=title)
+    for col in ("received", "valid", "quarantined", "duplicates"):
         table.add_column(col, justify="right")
-    table.add_row(*(f"{summary[c]:,}" for c in ("received", "valid", "quarantined")))
+    table.add_row(*(f"{summary[c]:,}" for c in ("received", "valid", "quarantined", "duplicates")))
     console.print(table)
     for warning in summary["warnings"]:
         console.print(f"warning: {warning}")
@@ -144,12 +154,190 @@ def validate(
             filled = "" if col["completeness"] is None else f"{col['completeness']:.1%}"
             problems.add_row(col["column"], filled, reasons or "—")
     console.print(problems)
-    if quarantine is not None:
-        checked.quarantine.to_csv(quarantine, index=False, lineterminator="\n")
-        console.print(f"Quarantine (line, column, value, reason) written to {quarantine}.")
+    drift = summary.get("drift")
+    if drift:
+        change = drift["received_change"]
+        shown = "—" if change is None else f"{change:+.1%}"
+        moved = len(drift["completeness"]) + sum(len(v) for v in drift["codes"].values())
+        console.print(
+            f"drift since the previous extract: rows {shown}; {moved} share(s) moved by more "
+            "than 5 points"
+        )
+
+
+@app.command()
+def ingest(
+    target: Annotated[
+        Path | None,
+        typer.Argument(help="An extract file, or a folder of a partner's extracts."),
+    ] = None,
+    partner: Annotated[str | None, typer.Option(help="Partner id in partnership.toml.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset id (needed with a file argument).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every dataset in partnership.toml, from its path.")
+    ] = False,
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+    report: Annotated[
+        Path | None, typer.Option(help="Write the loads' quality reports here (JSON).")
+    ] = None,
+) -> None:
+    """Validate, pseudonymise and load extracts into the vault, atomically."""
+    import json
+
+    from partnerhub.ingest.load import ingest_all, ingest_directory, ingest_file, open_stores
+
+    settings = load_partnership(config)
+    with open_stores(settings) as stores:
+        if all_:
+            if target is not None or partner is not None or dataset is not None:
+                raise UserError(
+                    "--all loads every dataset of partnership.toml: give no file, "
+                    "--partner or --dataset with it"
+                )
+            results = ingest_all(stores)
+        elif partner is None:
+            raise UserError(
+                "say what to load: --partner P --dataset D FILE, --partner P FOLDER, or --all"
+            )
+        elif target is not None and target.is_dir():
+            results = ingest_directory(stores, partner, target)
+        elif dataset is None:
+            raise UserError("--dataset is needed to load one dataset (or give a folder)")
+        else:
+            results = [ingest_file(stores, partner, dataset, target)]
+    _print_loads(results)
     if report is not None:
-        report.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        console.print(f"Quality report written to {report}.")
+        reports = [
+            {
+                "partner": r.partner,
+                "dataset": r.dataset,
+                "load": r.load_id,
+                "status": r.status,
+                "message": r.message,
+                "report": r.report,
+            }
+            for r in results
+        ]
+        report.write_text(json.dumps(reports, indent=2, default=str) + "\n", encoding="utf-8")
+        console.print(f"Quality reports written to {report}.")
+    rejected = [r for r in results if r.status == "rejected"]
+    if rejected:
+        for r in rejected:
+            err_console.print(f"partnerhub: error: {r.message}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2)
+
+
+def _print_loads(results: list[Any]) -> None:
+    table = Table(title="Loads")
+    for col in (
+        "dataset",
+        "load",
+        "status",
+        "received",
+        "loaded",
+        "quarantined",
+        "unresolved pc",
+        "drift",
+    ):
+        table.add_column(col, justify="left" if col in ("dataset", "status") else "right")
+    for r in results:
+        rep = r.report or {}
+        drift = rep.get("drift")
+        change = drift.get("received_change") if drift else None
+        table.add_row(
+            f"{r.partner}/{r.dataset}",
+            str(r.load_id or ""),
+            r.status,
+            f"{rep['received']:,}" if rep else "",
+            f"{rep['valid']:,}" if rep else "",
+            f"{rep['quarantined']:,}" if rep else "",
+            f"{rep.get('unresolved_postcodes', 0):,}" if rep else "",
+            "" if change is None else f"{change:+.1%}",
+        )
+    console.print(table)
+    for r in results:
+        if r.status != "loaded":
+            console.print(f"{r.partner}/{r.dataset}: {r.message}", soft_wrap=True)
+
+
+@app.command()
+def status(
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+    history: Annotated[int, typer.Option(help="How many recent loads to list.")] = 20,
+) -> None:
+    """Rows per vault table and the load history: counts only, never a row."""
+    from partnerhub.ingest.load import open_stores
+
+    settings = load_partnership(config)
+    with open_stores(settings) as stores:
+        counts = stores.vault.counts() + stores.identity.counts()
+        loads = stores.control.history(history)
+        current = {ld.id for ld in stores.control.current_loads().values()}
+    table = Table(title="Vault and identity store (row counts)")
+    for col in ("table", "rows (all loads)", "rows (current loads)"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for c in counts:
+        if c.rows:
+            live = f"{c.current_rows:,}" if c.table != "source_record" else "—"
+            table.add_row(c.table, f"{c.rows:,}", live)
+    console.print(table)
+    table = Table(title=f"Load history (newest {history})")
+    for col in (
+        "load",
+        "dataset",
+        "status",
+        "received",
+        "loaded",
+        "quarantined",
+        "finished",
+        "file sha256",
+    ):
+        table.add_column(
+            col, justify="right" if col in ("load", "received", "loaded", "quarantined") else "left"
+        )
+    for ld in loads:
+        state = ld.status
+        if ld.status == "loaded":
+            state = "current" if ld.id in current else "superseded"
+        table.add_row(
+            str(ld.id),
+            f"{ld.partner}/{ld.dataset}",
+            state,
+            *("" if v is None else f"{v:,}" for v in (ld.received, ld.loaded, ld.quarantined)),
+            str(ld.finished_at or "")[:19],
+            ld.file_sha256[:12],
+        )
+    console.print(table)
+
+
+@app.command(name="quarantine")
+def quarantine_cmd(
+    load: Annotated[int, typer.Argument(help="Load number (see `partnerhub status`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+) -> None:
+    """Write a load's quarantined rows (line, column, value, reason) for the partner to fix."""
+    from partnerhub.ingest.load import open_stores
+
+    settings = load_partnership(config)
+    with open_stores(settings) as stores:
+        found = stores.control.load(load)
+        if found is None:
+            raise UserError(f"no load {load} — `partnerhub status` lists the loads")
+        frame = stores.control.quarantine_of(load)
+    frame.to_csv(out, index=False, lineterminator="\n")
+    console.print(
+        f"{len(frame):,} problem(s) in {frame['line'].nunique() if len(frame) else 0:,} row(s) "
+        f"of load {load} ({found.partner}/{found.dataset}) written to {out}."
+    )
 
 
 @app.command()
@@ -217,8 +405,21 @@ def demo(
         f"{out / 'partnership.toml'}: {len(settings.partners)} partners, "
         f"{sum(len(p.datasets) for p in settings.partners)} datasets."
     )
-    console.rule("3. Checking every extract against its contract (ingest, first slice)")
-    _show_checks(settings)
+    console.rule("3. Ingest: every partner extract → validate → pseudonymise → vault")
+    from partnerhub.ingest.load import ingest_all, open_stores
+
+    with open_stores(settings) as stores:
+        results = ingest_all(stores)
+        counts = stores.vault.counts()
+    _print_loads(results)
+    _show_quality(results)
+    table = Table(title="The vault: rows per table (counts only — the vault cannot be browsed)")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for c in counts:
+        if c.current_rows:
+            table.add_row(c.table, f"{c.current_rows:,}")
+    console.print(table)
     console.rule("4. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
@@ -228,23 +429,26 @@ def demo(
     )
 
 
-def _show_checks(settings: Partnership) -> None:
-    from datetime import date
-
-    from partnerhub.ingest import check_partnership
-
-    reports = check_partnership(settings, date.today())
-    table = Table(title="Extracts read and validated (nothing loaded yet)")
-    for col in ("extract", "received", "valid", "quarantined", "main reason"):
-        table.add_column(col, justify="left" if col in ("extract", "main reason") else "right")
-    for r in reports:
+def _show_quality(results: list[Any]) -> None:
+    """The data-quality summary of each load: the main problem and the least complete field."""
+    table = Table(title="Data quality per load (aggregates; no values)")
+    for col in ("dataset", "main problem", "rows", "least complete field"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for r in results:
+        if not r.report:
+            continue
         reasons: dict[str, int] = {}
-        for col in r["columns"]:
+        for col in r.report["columns"]:
             for reason, n in col["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + n
         top = max(reasons, key=lambda k: reasons[k]) if reasons else "—"
+        filled = [c for c in r.report["columns"] if c["completeness"] is not None]
+        low = min(filled, key=lambda c: c["completeness"]) if filled else None
         table.add_row(
-            r["contract"], f"{r['received']:,}", f"{r['valid']:,}", f"{r['quarantined']:,}", top
+            f"{r.partner}/{r.dataset}",
+            top,
+            f"{reasons[top]:,}" if reasons else "",
+            f"{low['column']} {low['completeness']:.0%}" if low else "—",
         )
     console.print(table)
 

@@ -28,6 +28,10 @@ boundaries = "geography/boundaries"
 # The record-level store. DuckDB file by default; postgresql://user@host/db for scale.
 url = "duckdb:///vault/vault.duckdb"
 
+[identity_store]
+# Identifiers only (names, date of birth, NHS number, address), apart from the vault.
+url = "duckdb:///identity/identity.duckdb"
+
 [control_plane]
 # Agreements, users, loads, releases, audit. SQLite by default; PostgreSQL in production.
 url = "sqlite:///control/control.db"

@@ -19,6 +19,7 @@ __all__ = [
     "ControlPlaneSettings",
     "DatasetSettings",
     "GeographySettings",
+    "IdentityStoreSettings",
     "KeySettings",
     "PartnerSettings",
     "Partnership",
@@ -52,8 +53,12 @@ class VaultSettings(_Frozen):
     def _check(self) -> VaultSettings:
         scheme = self.url.split("://", 1)[0]
         if scheme not in {"duckdb", "postgresql", "postgres"}:
-            raise ValueError(f"vault url must start duckdb:// or postgresql://, got {self.url!r}")
+            raise ValueError(f"url must start duckdb:// or postgresql://, got {self.url!r}")
         return self
+
+
+class IdentityStoreSettings(VaultSettings):
+    url: str = "duckdb:///identity/identity.duckdb"
 
 
 class ControlPlaneSettings(_Frozen):
@@ -105,6 +110,7 @@ class Partnership(_Frozen):
     partnership: PartnershipSettings
     geography: GeographySettings
     vault: VaultSettings = Field(default_factory=VaultSettings)
+    identity_store: IdentityStoreSettings = Field(default_factory=IdentityStoreSettings)
     control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
     partners: tuple[PartnerSettings, ...] = Field(alias="partner", min_length=1)

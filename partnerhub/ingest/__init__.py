@@ -1,25 +1,49 @@
 """Ingest: read an extract through its contract, validate, quarantine, pseudonymise, load.
 
-Built so far: the pseudonymisation key and record keys, reading (encodings, BOM, delimiters,
-ragged rows, disguised files) and row validation with quarantine reasons. Loading into the vault
-comes with the vault.
+Staging, validation and the identifier split run in an in-memory DuckDB (:mod:`.stage`,
+:mod:`.validate`, :mod:`.split`); :mod:`.load` writes the identity store, the vault and the
+control plane so that a load lands completely or not at all.
 """
 
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
-from partnerhub.ingest.quality import check_partnership, quality_report
+from partnerhub.ingest.load import (
+    LoadResult,
+    Stores,
+    ingest_all,
+    ingest_directory,
+    ingest_file,
+    open_stores,
+    recover,
+)
+from partnerhub.ingest.quality import check_file, check_partnership, contract_of, quality_report
 from partnerhub.ingest.read import RawExtract, read_extract
-from partnerhub.ingest.split import Split, split_identifiers
-from partnerhub.ingest.validate import Checked, validate_extract
+from partnerhub.ingest.split import Split, split_staged, stage_lookup
+from partnerhub.ingest.stage import Staged, stage_extract
+from partnerhub.ingest.validate import CheckCounts, Checked, validate_extract, validate_staged
 
 __all__ = [
+    "CheckCounts",
     "Checked",
+    "LoadResult",
     "PseudonymisationKey",
     "RawExtract",
     "Split",
+    "Staged",
+    "Stores",
+    "check_file",
     "check_partnership",
+    "contract_of",
+    "ingest_all",
+    "ingest_directory",
+    "ingest_file",
     "load_key",
+    "open_stores",
     "quality_report",
     "read_extract",
-    "split_identifiers",
+    "recover",
+    "split_staged",
+    "stage_extract",
+    "stage_lookup",
     "validate_extract",
+    "validate_staged",
 ]

@@ -1,5 +1,9 @@
-"""The data-quality report of one checked extract: counts, and completeness and validity per
-column. Aggregates only — it never contains a value from the file."""
+"""The data-quality report of one extract: counts, completeness and validity per column,
+duplicates, date coverage, code shares, and drift against the dataset's previous load.
+
+Aggregates only — it never contains a value from the file, so it can be shown to anyone who may
+see the load's existence (the partner, the IG officer).
+"""
 
 from __future__ import annotations
 
@@ -7,50 +11,124 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import duckdb
 
 from partnerhub.config import Partnership
-from partnerhub.ingest.read import RawExtract, read_extract
-from partnerhub.ingest.validate import Checked, validate_extract
+from partnerhub.config.settings import DatasetSettings
+from partnerhub.ingest.stage import RAW, Staged, stage_extract
+from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.schema import DatasetContract, builtin_contract, load_contract
+from partnerhub.vault.backend import quote
 
-__all__ = ["check_partnership", "quality_report"]
+__all__ = [
+    "DRIFT_THRESHOLD",
+    "check_file",
+    "check_partnership",
+    "contract_of",
+    "drift",
+    "quality_report",
+]
+
+DRIFT_THRESHOLD = 0.05  # a share moving by more than 5 percentage points is reported
 
 
-def quality_report(raw: RawExtract, checked: Checked, contract: DatasetContract) -> dict[str, Any]:
-    """Counts received / valid / quarantined, and per column: share filled, problems by reason."""
-    rows = raw.rows
-    n = len(rows)
-    problems = checked.quarantine
+def contract_of(settings: Partnership, ds: DatasetSettings) -> DatasetContract:
+    """The contract a dataset of `partnership.toml` names (``builtin:`` or a TOML path)."""
+    if ds.contract.startswith("builtin:"):
+        return builtin_contract(ds.contract.removeprefix("builtin:"))
+    return load_contract(settings.resolve(Path(ds.contract)))
+
+
+def quality_report(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    counts: CheckCounts,
+    contract: DatasetContract,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The report of the ``raw``/``valid``/``quarantine`` tables staged in ``con``."""
+    n = staged.rows
+    filled = ", ".join(f"count(NULLIF(trim({quote(c.name)}), ''))" for c in contract.columns)
+    row = con.execute(f"SELECT {filled} FROM {RAW}").fetchall()[0]
+    by_reason: dict[str, dict[str, int]] = {}
+    for column, reason, k in con.execute(
+        'SELECT "column", reason, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL'
+    ).fetchall():
+        by_reason.setdefault(column, {})[reason] = int(k)
     columns = []
-    for col in contract.columns:
-        filled = int(rows[col.name].astype(str).str.strip().ne("").sum()) if n else 0
-        mine = problems.loc[problems["column"] == col.name]
+    for c, k in zip(contract.columns, row, strict=True):
+        reasons = by_reason.get(c.name, {})
         columns.append(
             {
-                "column": col.name,
-                "maps_to": col.maps_to,
-                "required": col.required,
-                "completeness": round(filled / n, 4) if n else None,
-                "invalid": len(mine),
-                "reasons": {str(k): int(v) for k, v in mine["reason"].value_counts().items()},
+                "column": c.name,
+                "maps_to": c.maps_to,
+                "required": c.required,
+                "completeness": round(int(k) / n, 4) if n else None,
+                "invalid": sum(reasons.values()),
+                "reasons": reasons,
             }
         )
+    duplicates = sum(
+        v for reasons in by_reason.values() for r, v in reasons.items() if r.startswith("duplicate")
+    )
+    coverage: dict[str, str | None] = {"field": None, "from": None, "to": None}
     dates = [c.maps_to for c in contract.columns if c.type == "date" and c.required]
-    coverage: dict[str, str | None] = {"from": None, "to": None}
-    if dates and len(checked.valid):
-        values = pd.to_datetime(checked.valid[dates[0]])
-        coverage = {"from": str(values.min().date()), "to": str(values.max().date())}
-    return {
+    if dates and counts.valid:
+        lo, hi = con.execute(
+            f"SELECT min({quote(dates[0])}), max({quote(dates[0])}) FROM valid"
+        ).fetchall()[0]
+        coverage = {"field": dates[0], "from": str(lo), "to": str(hi)}
+    codes: dict[str, dict[str, float]] = {}
+    for c in contract.columns:
+        if c.type == "code" and counts.valid:
+            shares = con.execute(
+                f"SELECT CAST({quote(c.maps_to)} AS VARCHAR), count(*) / sum(count(*)) OVER () "
+                f"FROM valid GROUP BY 1 ORDER BY 1 NULLS LAST"
+            ).fetchall()
+            codes[c.maps_to] = {str(k): round(float(v), 4) for k, v in shares}
+    report: dict[str, Any] = {
         "contract": contract.name,
-        "file": str(raw.path),
-        "received": checked.received,
-        "valid": len(checked.valid),
-        "quarantined": checked.quarantined_rows,
-        "warnings": list(raw.warnings),
+        "file": str(staged.path),
+        "reader": staged.reader,
+        "received": counts.received,
+        "valid": counts.valid,
+        "quarantined": counts.quarantined,
+        "duplicates": duplicates,
+        "warnings": list(staged.warnings),
         "date_coverage": coverage,
         "columns": columns,
+        "codes": codes,
     }
+    report["drift"] = drift(previous, report) if previous else None
+    return report
+
+
+def drift(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """What changed since the previous extract: row count, and every completeness or code share
+    that moved by more than :data:`DRIFT_THRESHOLD`; a new or vanished column; date coverage."""
+    before, after = previous.get("received") or 0, current["received"]
+    out: dict[str, Any] = {
+        "previous_received": before,
+        "received_change": round((after - before) / before, 4) if before else None,
+        "completeness": {},
+        "codes": {},
+        "date_coverage": {
+            "previous": previous.get("date_coverage"),
+            "now": current["date_coverage"],
+        },
+    }
+    old = {c["column"]: c["completeness"] for c in previous.get("columns", [])}
+    for c in current["columns"]:
+        was, now = old.get(c["column"]), c["completeness"]
+        if was is not None and now is not None and abs(now - was) > DRIFT_THRESHOLD:
+            out["completeness"][c["column"]] = {"previous": was, "now": now}
+    for field, shares in current.get("codes", {}).items():
+        was_shares = previous.get("codes", {}).get(field, {})
+        for code in sorted(set(shares) | set(was_shares)):
+            a, b = was_shares.get(code, 0.0), shares.get(code, 0.0)
+            if abs(b - a) > DRIFT_THRESHOLD:
+                out["codes"].setdefault(field, {})[code] = {"previous": a, "now": b}
+    return out
 
 
 def check_partnership(settings: Partnership, today: date) -> list[dict[str, Any]]:
@@ -58,11 +136,17 @@ def check_partnership(settings: Partnership, today: date) -> list[dict[str, Any]
     reports = []
     for partner in settings.partners:
         for ds in partner.datasets:
-            contract = (
-                builtin_contract(ds.contract.removeprefix("builtin:"))
-                if ds.contract.startswith("builtin:")
-                else load_contract(settings.resolve(Path(ds.contract)))
-            )
-            raw = read_extract(settings.resolve(ds.path), contract)
-            reports.append(quality_report(raw, validate_extract(raw, contract, today), contract))
+            contract = contract_of(settings, ds)
+            reports.append(check_file(settings.resolve(ds.path), contract, today))
     return reports
+
+
+def check_file(path: Path, contract: DatasetContract, today: date) -> dict[str, Any]:
+    """Stage and validate one file in a throw-away database; return its quality report."""
+    con = duckdb.connect()
+    try:
+        staged = stage_extract(con, path, contract)
+        counts = validate_staged(con, contract, today, staged.ragged)
+        return quality_report(con, staged, counts, contract)
+    finally:
+        con.close()

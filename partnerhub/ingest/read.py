@@ -19,11 +19,11 @@ import pyarrow.parquet as pq
 from partnerhub.errors import ContractError, NotFoundError
 from partnerhub.schema import DatasetContract
 
-__all__ = ["RawExtract", "read_extract"]
+__all__ = ["MAGIC_BYTES", "RawExtract", "check_header", "header_warnings", "read_extract"]
 
 csv.field_size_limit(2**31 - 1)  # a partner's free-text field can be very large
 
-_MAGIC = {
+MAGIC_BYTES = {
     b"PK\x03\x04": "an Excel (xlsx) or zip file",
     b"PAR1": "a Parquet file",
     b"%PDF": "a PDF",
@@ -52,7 +52,7 @@ def read_extract(path: Path, contract: DatasetContract) -> RawExtract:
         return _read_parquet(path, contract)
     if contract.file.format == "excel":
         return _read_excel(path, contract)
-    for magic, what in _MAGIC.items():
+    for magic, what in MAGIC_BYTES.items():
         if data.startswith(magic):
             raise ContractError(
                 f"{path}: this is {what}, not a CSV file — re-export it as CSV, or set "
@@ -85,7 +85,7 @@ def _read_csv(path: Path, data: bytes, contract: DatasetContract) -> RawExtract:
         raise ContractError(f"{path}: the file is empty") from None
     header = [h.strip() for h in header]
     expected = list(contract.column_names)
-    _check_header(path, header, expected, contract)
+    check_header(path, header, expected, contract)
     position = {name: i for i, name in enumerate(header)}
     body: list[list[str]] = []
     lines: list[int] = []
@@ -114,12 +114,12 @@ def _read_csv(path: Path, data: bytes, contract: DatasetContract) -> RawExtract:
         columns[name] = [r[i].strip() for r in body] if i is not None else [""] * len(body)
     rows = pd.DataFrame(columns, dtype=object)
     rows["_line"] = lines
-    warnings = _header_warnings(header, expected)
+    warnings = header_warnings(header, expected)
     frame = pd.DataFrame(ragged, columns=["line", "fields", "reason"])
     return RawExtract(path=path, rows=rows, ragged=frame, warnings=warnings)
 
 
-def _check_header(
+def check_header(
     path: Path, header: list[str], expected: list[str], contract: DatasetContract
 ) -> None:
     required = [c.name for c in contract.columns if c.required]
@@ -141,7 +141,7 @@ def _check_header(
     )
 
 
-def _header_warnings(header: list[str], expected: list[str]) -> tuple[str, ...]:
+def header_warnings(header: list[str], expected: list[str]) -> tuple[str, ...]:
     out = []
     extra = [h for h in header if h not in expected]
     if extra:
@@ -161,7 +161,7 @@ def _read_parquet(path: Path, contract: DatasetContract) -> RawExtract:
             "file.format in the contract"
         ) from None
     header = table.column_names
-    _check_header(path, header, list(contract.column_names), contract)
+    check_header(path, header, list(contract.column_names), contract)
     frame = table.to_pandas()
     columns = {}
     for col in contract.columns:
@@ -182,7 +182,7 @@ def _read_parquet(path: Path, contract: DatasetContract) -> RawExtract:
     rows = pd.DataFrame(columns, dtype=object)
     rows["_line"] = range(1, len(frame) + 1)
     empty = pd.DataFrame(columns=["line", "fields", "reason"])
-    return RawExtract(path, rows, empty, _header_warnings(header, list(contract.column_names)))
+    return RawExtract(path, rows, empty, header_warnings(header, list(contract.column_names)))
 
 
 def _read_excel(path: Path, contract: DatasetContract) -> RawExtract:
@@ -208,7 +208,7 @@ def _read_excel(path: Path, contract: DatasetContract) -> RawExtract:
     frame = book.parse(sheet, dtype=str, keep_default_na=False, header=0)
     header = [str(h).strip() for h in frame.columns]
     frame.columns = header
-    _check_header(path, header, list(contract.column_names), contract)
+    check_header(path, header, list(contract.column_names), contract)
     columns = {}
     for col in contract.columns:
         if col.name not in frame.columns:
@@ -218,4 +218,4 @@ def _read_excel(path: Path, contract: DatasetContract) -> RawExtract:
     rows = pd.DataFrame(columns, dtype=object)
     rows["_line"] = range(2, len(frame) + 2)  # spreadsheet row numbers (row 1 = header)
     empty = pd.DataFrame(columns=["line", "fields", "reason"])
-    return RawExtract(path, rows, empty, _header_warnings(header, list(contract.column_names)))
+    return RawExtract(path, rows, empty, header_warnings(header, list(contract.column_names)))

@@ -3,6 +3,8 @@
 Layout of the output folder::
 
     partnership.toml          ready for `partnerhub ingest --all` (contracts are built in)
+    keys/pseudonymisation.key a key derived from the seed — synthetic data only; a real
+                              partnership generates its key with `secrets.token_hex(32)`
     geography/                postcode_lookup.csv (NSPL layout), areas.csv, boundaries/*.geojson
     extracts/<partner>/       <dataset>.csv as the partner sends it, and <dataset>.parquet
     extracts/areas/           operations.csv, resources.csv (area-level tables, canonical layout)
@@ -13,6 +15,7 @@ Same people, seed and PartnerHub version → the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,7 +115,16 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
     progress("Writing truth")
     _write_truth(built, facts, extracts, records, out / "truth", people, seed, counts)
     _write_partnership_toml(extracts, out / "partnership.toml", people, seed)
+    _write_synthetic_key(out / "keys" / "pseudonymisation.key", seed)
     return SynthResult(out=out, people=people, seed=seed, counts=counts)
+
+
+def _write_synthetic_key(path: Path, seed: int) -> None:
+    """A key derived from the seed, so the same seed gives the same record keys (synthetic
+    data only: a real key is random and kept off the vault's machine)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(hashlib.sha256(f"partnerhub-synthetic-{seed}".encode()).hexdigest() + "\n")
+    path.chmod(0o600)
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -265,6 +277,9 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
         "",
         "[vault]",
         'url = "duckdb:///vault/vault.duckdb"',
+        "",
+        "[identity_store]",
+        'url = "duckdb:///identity/identity.duckdb"',
         "",
         "[control_plane]",
         'url = "sqlite:///control/control.db"',

@@ -167,9 +167,16 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     for step in (
         "1. Synthetic partnership",
         "2. Configuration",
-        "3. Checking every extract",
+        "3. Ingest",
         "4. What the synthetic partnership planted",
     ):
         assert step in done.stdout
     assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
     assert (tmp_path / "demo" / "partnership.toml").exists()
+    # Everything was loaded, and loading it again changes nothing.
+    again = run("ingest", "--all", cwd=tmp_path / "demo")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("already loaded as load") == 17
+    status = run("status", cwd=tmp_path / "demo")
+    assert status.returncode == 0 and "hospital_spell" in status.stdout
+    assert "current" in status.stdout and "superseded" not in status.stdout

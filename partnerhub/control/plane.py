@@ -1,0 +1,206 @@
+"""The control plane: small and transactional (SQLAlchemy; SQLite by default, PostgreSQL in
+production), migrated by Alembic to the newest revision whenever it is opened.
+
+It is the authority on loads: a load is *committed* when its row here says ``loaded``, and the
+newest loaded load of each dataset is the current one. Vault and identity-store rows of any
+other load are invisible, and recovery deletes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from partnerhub.control.models import Load, QuarantineRow
+from partnerhub.errors import ConfigError
+
+__all__ = ["ControlPlane", "open_control_plane", "sqlalchemy_url"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def sqlalchemy_url(url: str, root: Path) -> str:
+    """The SQLAlchemy URL of a control-plane setting (relative SQLite paths → under ``root``;
+    ``postgresql://`` → the psycopg 3 driver)."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = root / url.removeprefix("sqlite:///")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class ControlPlane:
+    """Loads, quarantine — and, with later issues, agreements, users, releases, audit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    # -- loads ----------------------------------------------------------------------------
+    def begin_load(self, **fields: Any) -> int:
+        """Record a load as pending (committed at once: recovery must be able to see it)."""
+        with self.session() as s:
+            load = Load(status="pending", started_at=_now(), **fields)
+            s.add(load)
+            s.flush()
+            return int(load.id)
+
+    def finish_load(
+        self,
+        load_id: int,
+        *,
+        received: int,
+        loaded: int,
+        quarantined: int,
+        report: dict[str, Any],
+        quarantine: pd.DataFrame,
+        message: str | None = None,
+    ) -> None:
+        """Commit the load (the commit point of the whole ingest) with its quarantine."""
+        with self.session() as s:
+            load = s.get_one(Load, load_id)
+            load.status = "loaded"
+            load.received, load.loaded, load.quarantined = received, loaded, quarantined
+            load.report = json.dumps(report, sort_keys=True, default=str)
+            load.message = message
+            load.finished_at = _now()
+            if len(quarantine):
+                s.execute(
+                    insert(QuarantineRow),
+                    [
+                        {
+                            "load_id": load_id,
+                            "line": int(r.line),
+                            "column": str(r.column),
+                            "value": str(r.value),
+                            "reason": str(r.reason),
+                        }
+                        for r in quarantine.itertuples(index=False)
+                    ],
+                )
+
+    def reject_load(self, **fields: Any) -> int:
+        """Record a file that could not be read at all (nothing was loaded)."""
+        with self.session() as s:
+            now = _now()
+            load = Load(status="rejected", started_at=now, finished_at=now, **fields)
+            s.add(load)
+            s.flush()
+            return int(load.id)
+
+    def remove_load(self, load_id: int) -> None:
+        with self.session() as s:
+            s.execute(delete(QuarantineRow).where(QuarantineRow.load_id == load_id))
+            s.execute(delete(Load).where(Load.id == load_id))
+
+    def pending_loads(self) -> list[int]:
+        with self.session() as s:
+            return list(s.scalars(select(Load.id).where(Load.status == "pending")))
+
+    def loaded_with_hash(self, partner: str, dataset: str, sha256: str) -> Load | None:
+        with self.session() as s:
+            return s.scalars(
+                select(Load)
+                .where(Load.partner == partner, Load.dataset == dataset)
+                .where(Load.status == "loaded", Load.file_sha256 == sha256)
+                .order_by(Load.id.desc())
+            ).first()
+
+    def current_loads(self) -> dict[tuple[str, str], Load]:
+        """(partner, dataset) → its newest loaded load."""
+        with self.session() as s:
+            newest = (
+                select(func.max(Load.id))
+                .where(Load.status == "loaded")
+                .group_by(Load.partner, Load.dataset)
+            ).scalar_subquery()
+            loads = s.scalars(select(Load).where(Load.id.in_(newest)))
+            return {(ld.partner, ld.dataset): ld for ld in loads}
+
+    def committed_load_ids(self) -> set[int]:
+        with self.session() as s:
+            return set(s.scalars(select(Load.id).where(Load.status == "loaded")))
+
+    def previous_load(self, partner: str, dataset: str) -> Load | None:
+        current = self.current_loads().get((partner, dataset))
+        return current
+
+    def history(self, limit: int = 50) -> list[Load]:
+        with self.session() as s:
+            return list(s.scalars(select(Load).order_by(Load.id.desc()).limit(limit)))
+
+    def load(self, load_id: int) -> Load | None:
+        with self.session() as s:
+            return s.get(Load, load_id)
+
+    def quarantine_of(self, load_id: int) -> pd.DataFrame:
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    QuarantineRow.line,
+                    QuarantineRow.column,
+                    QuarantineRow.value,
+                    QuarantineRow.reason,
+                )
+                .where(QuarantineRow.load_id == load_id)
+                .order_by(QuarantineRow.id)
+            ).all()
+        return pd.DataFrame(rows, columns=["line", "column", "value", "reason"])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_control_plane(url: str, root: Path) -> ControlPlane:
+    """Connect and migrate; an unreachable database is a configuration error."""
+    engine = create_engine(sqlalchemy_url(url, root))
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+    plane = ControlPlane(engine)
+    try:
+        plane.migrate()
+    except Exception as exc:
+        if type(exc).__name__ not in {"OperationalError"}:
+            raise
+        raise ConfigError(
+            f"control plane {url}: cannot open it ({str(exc).splitlines()[0]}) — check "
+            "control_plane.url in partnership.toml"
+        ) from None
+    return plane

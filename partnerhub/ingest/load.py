@@ -1,0 +1,313 @@
+"""Load extracts into the vault and the identity store — completely or not at all.
+
+One load, in order (each step is a checkpoint a crash test can stop at):
+
+1. hash the file; if this dataset already loaded a file with the same SHA-256, do nothing
+   (re-loading is idempotent);
+2. stage, validate and report in an in-memory DuckDB (nothing persistent is touched; a file
+   that cannot be read is recorded as *rejected* with its reason);
+3. record the load as *pending* in the control plane;
+4. write identifiers to the identity store in one transaction, then attributes to the vault in
+   one transaction, every row tagged with the load id;
+5. mark the load *loaded* with its quarantine and report, in one control-plane transaction:
+   **this is the commit point**. The newest loaded load of a dataset is its current one; older
+   loads stay, superseded, with their rows (history for event detection);
+6. re-sync the vault's copy of which loads are current.
+
+A crash (kill -9, full disk, power) anywhere before step 5 leaves a *pending* load whose rows
+nobody can see; :func:`recover`, which runs before every ingest and status, deletes those rows
+and the pending record, so the stores are exactly as they were. After step 5 the load stands,
+and recovery only finishes step 6. One ingest runs at a time per partnership (a file lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from partnerhub.config import Partnership
+from partnerhub.config.settings import DatasetSettings
+from partnerhub.control import ControlPlane, open_control_plane
+from partnerhub.errors import ContractError, NotFoundError, UserError
+from partnerhub.geography import PostcodeLookup, load_postcode_lookup
+from partnerhub.ingest.keys import PseudonymisationKey, load_key
+from partnerhub.ingest.quality import contract_of, quality_report
+from partnerhub.ingest.split import split_staged, stage_lookup
+from partnerhub.ingest.stage import stage_extract
+from partnerhub.ingest.validate import validate_staged
+from partnerhub.vault import IdentityStore, Vault, connect_backend
+
+__all__ = [
+    "CHECKPOINTS",
+    "LoadResult",
+    "Stores",
+    "ingest_all",
+    "ingest_directory",
+    "ingest_file",
+    "open_stores",
+    "recover",
+]
+
+# Where a crash test may stop a load (env PARTNERHUB_TEST_KILL_AT=<name>): a test hook only.
+CHECKPOINTS = (
+    "staged",
+    "pending-recorded",
+    "identity-written",
+    "identity-committed",
+    "vault-written",
+    "vault-committed",
+    "load-committed",
+)
+_KILL_ENV = "PARTNERHUB_TEST_KILL_AT"
+_SUFFIX = {"csv": (".csv", ".txt"), "parquet": (".parquet",), "excel": (".xlsx",)}
+
+
+def _checkpoint(name: str) -> None:
+    if os.environ.get(_KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Stores:
+    """The three stores of a partnership, opened together (and the ingest lock, if held)."""
+
+    settings: Partnership
+    vault: Vault
+    identity: IdentityStore
+    control: ControlPlane
+    _lookup: PostcodeLookup | None = field(default=None, repr=False)
+
+    @property
+    def lookup(self) -> PostcodeLookup:
+        if self._lookup is None:
+            self._lookup = load_postcode_lookup(
+                self.settings.resolve(self.settings.geography.postcode_lookup)
+            )
+        return self._lookup
+
+    def close(self) -> None:
+        self.vault.close()
+        self.identity.close()
+        self.control.close()
+
+
+@contextmanager
+def open_stores(settings: Partnership) -> Iterator[Stores]:
+    """Lock the partnership, open its stores and recover from any interrupted load."""
+    root = settings.root
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".partnerhub.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"{root}: another PartnerHub ingest is running on this partnership — wait for it "
+                "to finish, then run this again"
+            ) from None
+        control = open_control_plane(settings.control_plane.url, root)
+        vault = Vault(connect_backend(settings.vault.url, root))
+        identity = IdentityStore(connect_backend(settings.identity_store.url, root))
+        stores = Stores(settings, vault, identity, control)
+        try:
+            recover(stores)
+            yield stores
+        finally:
+            stores.close()
+
+
+def recover(stores: Stores) -> list[int]:
+    """Undo every load that never reached its commit point; re-sync current loads."""
+    pending = stores.control.pending_loads()
+    committed = stores.control.committed_load_ids()
+    orphans = (stores.vault.load_ids() | stores.identity.load_ids()) - committed
+    undo = sorted(set(pending) | orphans)
+    if undo:
+        stores.identity.discard_loads(undo)
+        stores.vault.discard_loads(undo)
+        for load_id in pending:
+            stores.control.remove_load(load_id)
+    _sync_current(stores)
+    return undo
+
+
+def _sync_current(stores: Stores) -> None:
+    current = stores.control.current_loads()
+    stores.vault.sync_current({k: (ld.table_name, ld.id) for k, ld in current.items()})
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    partner: str
+    dataset: str
+    file: Path
+    status: str  # loaded | unchanged | rejected
+    load_id: int | None
+    message: str
+    report: dict[str, Any] | None = None
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _dataset(settings: Partnership, partner: str, dataset: str) -> DatasetSettings:
+    datasets = settings.partner(partner).datasets
+    for ds in datasets:
+        if ds.id == dataset:
+            return ds
+    known = ", ".join(d.id for d in datasets) or "none"
+    raise UserError(
+        f"partner {partner} has no dataset {dataset!r} in {settings.source}; it has: {known}"
+    )
+
+
+def ingest_file(
+    stores: Stores,
+    partner: str,
+    dataset: str,
+    path: Path | None = None,
+    *,
+    today: date | None = None,
+    key: PseudonymisationKey | None = None,
+) -> LoadResult:
+    """Load one extract of ``partner``/``dataset`` (its configured path unless ``path``)."""
+    settings = stores.settings
+    ds = _dataset(settings, partner, dataset)
+    contract = contract_of(settings, ds)
+    file = path if path is not None else settings.resolve(ds.path)
+    if not file.is_file():
+        raise NotFoundError(
+            f"{file}: file not found — check the path (or dataset path in {settings.source})"
+        )
+    key = key if key is not None else load_key(settings)
+    sha, size = _sha256(file)
+    seen = stores.control.loaded_with_hash(partner, dataset, sha)
+    if seen is not None:
+        return LoadResult(
+            partner,
+            dataset,
+            file,
+            "unchanged",
+            seen.id,
+            f"already loaded as load {seen.id} (same SHA-256); nothing to do",
+        )
+    meta = {
+        "partner": partner,
+        "dataset": dataset,
+        "contract": contract.name,
+        "table_name": contract.table,
+        "file_name": str(file),
+        "file_sha256": sha,
+        "file_bytes": size,
+    }
+    con = duckdb.connect()
+    try:
+        try:
+            staged = stage_extract(con, file, contract)
+        except ContractError as exc:
+            load_id = stores.control.reject_load(message=str(exc), **meta)
+            return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
+        counts = validate_staged(con, contract, today or date.today(), staged.ragged)
+        previous = stores.control.current_loads().get((partner, dataset))
+        prev_report = _json(previous.report) if previous is not None else None
+        report = quality_report(con, staged, counts, contract, prev_report)
+        _checkpoint("staged")
+        load_id = stores.control.begin_load(**meta)
+        _checkpoint("pending-recorded")
+        stage_lookup(con, stores.lookup)
+        split = split_staged(con, contract, key, load_id)
+        report["unresolved_postcodes"] = split.unresolved_postcodes
+        report["record_keys"] = split.identifiers.num_rows
+        quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+    finally:
+        con.close()
+    try:
+        with stores.identity.backend.transaction():
+            stores.identity.append("source_record", split.identifiers)
+            _checkpoint("identity-written")
+        _checkpoint("identity-committed")
+        with stores.vault.backend.transaction():
+            stores.vault.append(contract.table, split.attributes)
+            _checkpoint("vault-written")
+        _checkpoint("vault-committed")
+        superseded = previous.id if previous is not None else None
+        stores.control.finish_load(
+            load_id,
+            received=counts.received,
+            loaded=counts.valid,
+            quarantined=counts.quarantined,
+            report=report,
+            quarantine=quarantine,
+            message=f"supersedes load {superseded}" if superseded else None,
+        )
+    except BaseException:
+        # A failure in Python (a full disk, a lost connection): undo now rather than at the
+        # next recovery. A kill -9 never gets here; recovery handles it.
+        recover(stores)
+        raise
+    _checkpoint("load-committed")
+    _sync_current(stores)
+    message = f"loaded {counts.valid:,} of {counts.received:,} rows"
+    if counts.quarantined:
+        message += f"; {counts.quarantined:,} quarantined"
+    if superseded:
+        message += f"; supersedes load {superseded}"
+    return LoadResult(partner, dataset, file, "loaded", load_id, message, report)
+
+
+def _json(text: str | None) -> dict[str, Any] | None:
+    import json
+
+    return json.loads(text) if text else None
+
+
+def ingest_all(stores: Stores, *, today: date | None = None) -> list[LoadResult]:
+    """Every dataset of every partner in `partnership.toml`, from its configured path."""
+    key = load_key(stores.settings)
+    return [
+        ingest_file(stores, p.id, ds.id, today=today, key=key)
+        for p in stores.settings.partners
+        for ds in p.datasets
+    ]
+
+
+def ingest_directory(
+    stores: Stores, partner: str, directory: Path, *, today: date | None = None
+) -> list[LoadResult]:
+    """Every file in ``directory`` named after one of ``partner``'s datasets
+    (``<dataset>.csv``, ``.parquet`` or ``.xlsx`` as its contract says)."""
+    settings = stores.settings
+    key = load_key(settings)
+    results = []
+    matched: set[Path] = set()
+    for ds in settings.partner(partner).datasets:
+        contract = contract_of(settings, ds)
+        for suffix in _SUFFIX[contract.file.format]:
+            candidate = directory / f"{ds.id}{suffix}"
+            if candidate.is_file():
+                matched.add(candidate)
+                results.append(ingest_file(stores, partner, ds.id, candidate, today=today, key=key))
+                break
+    if not matched:
+        names = ", ".join(f"{d.id}.csv" for d in settings.partner(partner).datasets)
+        raise UserError(
+            f"{directory}: no extract of partner {partner} found — files are matched by dataset "
+            f"id ({names})"
+        )
+    return results

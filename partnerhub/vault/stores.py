@@ -1,0 +1,160 @@
+"""The vault (attributes, keyed by pseudonymous record keys) and the identity store
+(identifiers only): two databases, each behind a :class:`~partnerhub.vault.backend.Backend`.
+
+Rows are never updated. Every row carries the ``load_id`` of the extract it came from, and a
+newer extract of a dataset *supersedes* the older one rather than overwriting it: history stays
+for event detection. Which load of each dataset is current is decided by the control plane; the
+vault keeps a copy in ``_current_load`` (re-synced after every load and at recovery) so that
+capabilities can read current rows through Ibis alone.
+
+Nothing here returns rows: the public methods give counts, and :meth:`Vault.current` gives an
+Ibis expression for capabilities to aggregate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+from ibis.expr.types import Table as IbisTable
+
+from partnerhub.schema import CANONICAL_TABLES, table
+from partnerhub.vault.backend import Backend, quote
+
+__all__ = ["CURRENT_TABLE", "IdentityStore", "Vault", "vault_columns"]
+
+CURRENT_TABLE = "_current_load"
+_BOOKKEEPING = (("dataset", "string"), ("load_id", "integer"))
+
+
+def vault_columns(table_name: str) -> list[tuple[str, str]]:
+    """(name, type) of a vault table: the canonical columns without the postcode (only its
+    areas are kept), plus the dataset and load it came from."""
+    canonical = table(table_name)
+    keep = [
+        (c.name, c.type)
+        for c in canonical.columns
+        if not (canonical.kind == "attribute" and c.name == "postcode")
+    ]
+    names = {name for name, _ in keep}
+    return keep + [c for c in _BOOKKEEPING if c[0] not in names]
+
+
+@dataclass(frozen=True)
+class TableCount:
+    table: str
+    rows: int
+    current_rows: int
+
+
+class _Store:
+    kind: str
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def _create(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.backend.create_table(name, vault_columns(name))
+
+    def append(self, table_name: str, data: pa.Table) -> None:
+        """Append rows (call inside ``backend.transaction()``)."""
+        self.backend.append_arrow(table_name, data)
+
+    def discard_loads(self, load_ids: Iterable[int]) -> int:
+        """Delete every row of the given loads (for loads that never committed)."""
+        ids = sorted(set(load_ids))
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+        removed = 0
+        with self.backend.transaction():
+            for name in self.backend.table_names():
+                if name.startswith("_"):
+                    continue
+                removed += self.backend.count(name, f"load_id IN ({marks})", ids)
+                self.backend.execute(
+                    f"DELETE FROM {self.backend.qualified(name)} WHERE load_id IN ({marks})", ids
+                )
+        return removed
+
+    def load_ids(self) -> set[int]:
+        """Every load with rows here."""
+        out: set[int] = set()
+        for name in self.backend.table_names():
+            if not name.startswith("_"):
+                sql = f"SELECT DISTINCT load_id FROM {self.backend.qualified(name)}"
+                out.update(int(r[0]) for r in self.backend.query(sql))
+        return out
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+class Vault(_Store):
+    """Record-level attributes: one table per canonical attribute table."""
+
+    kind = "vault"
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self._create(n for n in CANONICAL_TABLES if table(n).kind == "attribute")
+        backend.create_table(
+            CURRENT_TABLE,
+            [
+                ("partner", "string"),
+                ("dataset", "string"),
+                ("table_name", "string"),
+                ("load_id", "integer"),
+            ],
+        )
+
+    def sync_current(self, current: Mapping[tuple[str, str], tuple[str, int]]) -> None:
+        """Make ``_current_load`` say: (partner, dataset) → (table, load id)."""
+        with self.backend.transaction():
+            self.backend.execute(f"DELETE FROM {self.backend.qualified(CURRENT_TABLE)}")
+            for (partner, dataset), (table_name, load_id) in sorted(current.items()):
+                self.backend.execute(
+                    f"INSERT INTO {self.backend.qualified(CURRENT_TABLE)} VALUES (?, ?, ?, ?)",
+                    [partner, dataset, table_name, load_id],
+                )
+
+    def current(self, table_name: str) -> IbisTable:
+        """The current rows of ``table_name`` as an Ibis expression (for aggregation)."""
+        con = self.backend.ibis
+        database = getattr(self.backend, "schema", None)
+        rows = con.table(table_name, database=database)
+        loads = con.table(CURRENT_TABLE, database=database)
+        return rows.semi_join(loads, rows.load_id == loads.load_id)
+
+    def counts(self) -> list[TableCount]:
+        """Rows per table, all loads and current loads only."""
+        out = []
+        current = self.backend.qualified(CURRENT_TABLE)
+        for name in self.backend.table_names():
+            if name.startswith("_"):
+                continue
+            total = self.backend.count(name)
+            live = self.backend.count(
+                name, f"load_id IN (SELECT load_id FROM {current} WHERE table_name = ?)", [name]
+            )
+            out.append(TableCount(name, total, live))
+        return out
+
+
+class IdentityStore(_Store):
+    """Identifiers only (``source_record``): names, date of birth, NHS number, address."""
+
+    kind = "identity store"
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self._create(["source_record"])
+
+    def counts(self) -> list[TableCount]:
+        return [TableCount("source_record", self.backend.count("source_record"), 0)]
+
+
+def quoted_columns(names: Iterable[str]) -> str:
+    return ", ".join(quote(n) for n in names)
