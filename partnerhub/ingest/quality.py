@@ -15,7 +15,7 @@ import duckdb
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
-from partnerhub.ingest.stage import RAW, Staged, stage_extract
+from partnerhub.ingest.stage import Staged, stage_extract
 from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.schema import DatasetContract, builtin_contract, load_contract
 from partnerhub.vault.backend import quote
@@ -48,8 +48,8 @@ def quality_report(
 ) -> dict[str, Any]:
     """The report of the ``raw``/``valid``/``quarantine`` tables staged in ``con``."""
     n = staged.rows
-    filled = ", ".join(f"count(NULLIF(trim({quote(c.name)}), ''))" for c in contract.columns)
-    row = con.execute(f"SELECT {filled} FROM {RAW}").fetchall()[0]
+    filled = ", ".join(f"count(_t{i})" for i in range(len(contract.columns)))
+    row = con.execute(f"SELECT {filled} FROM _typed").fetchall()[0]
     by_reason: dict[str, dict[str, int]] = {}
     for column, reason, k in con.execute(
         'SELECT "column", reason, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL'

@@ -64,8 +64,7 @@ def split_staged(
     identifiers = con.sql(
         f"SELECT DISTINCT {partner} AS partner, k.record_key, {dataset} AS dataset, "
         f"{', '.join(ident_cols)}, CAST({int(load_id)} AS BIGINT) AS load_id "
-        "FROM valid v JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR) "
-        "ORDER BY k.record_key"
+        "FROM valid v JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR)"
     ).to_arrow_table()
 
     canonical = table(contract.table)

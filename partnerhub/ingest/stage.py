@@ -78,7 +78,7 @@ def _fast_csv(
 ) -> Staged | None:
     """Stage with DuckDB's CSV reader, or return None to leave the file to the careful one."""
     data = path.read_bytes()
-    if not data.strip() or any(data.startswith(m) for m in MAGIC_BYTES):
+    if data[:4096].isspace() or not data or any(data.startswith(m) for m in MAGIC_BYTES):
         return None
     encoding = codecs.lookup(contract.file.encoding).name
     had_bom = data.startswith(codecs.BOM_UTF8) and encoding == "utf-8"

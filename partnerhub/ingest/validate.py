@@ -37,7 +37,6 @@ EARLIEST_DATE = date(1880, 1, 1)
 # Canonical fields that identify a row: a repeat within one extract is a duplicate.
 ROW_ID_FIELDS = frozenset({"spell_id", "episode_id", "crime_ref", "incident_ref"})
 _QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
-_BLANKS = "chr(32) || chr(9) || chr(10) || chr(13)"
 NHS_REASON = "NHS number fails the modulus-11 check (or is not 10 digits)"
 
 
@@ -66,8 +65,26 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _typed(col: ContractColumn, contract: DatasetContract, t: str) -> str:
-    """SQL for the typed value of text expression ``t`` (NULL where invalid)."""
+def _trimmed(x: str) -> str:
+    """Blanks (space, tab, CR, LF and other control characters) trimmed; '' → NULL. Most
+    values need no trimming, and testing the first and last character first is cheap."""
+    return (
+        f"CASE WHEN ascii({x}) <= 32 OR ascii(right({x}, 1)) <= 32 "
+        f"THEN NULLIF(trim({x}, ' \t\r\n\f\v'), '') ELSE NULLIF({x}, '') END"
+    )
+
+
+def _nhs_digits(t: str) -> str:
+    """The ten digits of an NHS number written plainly or 3-3-4 with spaces or hyphens."""
+    return (
+        f"CASE WHEN regexp_full_match({t}, '([0-9]{{3}})[ -]?([0-9]{{3}})[ -]?([0-9]{{4}})') "
+        f"THEN replace(replace({t}, ' ', ''), '-', '') END"
+    )
+
+
+def _typed(col: ContractColumn, contract: DatasetContract, t: str, n: str) -> str:
+    """SQL for the typed value of text column ``t`` (NULL where invalid); ``n`` is the NHS
+    digits column where the field is an NHS number."""
     if col.type == "date":
         return f"CAST(try_strptime({t}, {_lit(contract.date_format_of(col))}) AS DATE)"
     if col.type == "integer":
@@ -83,14 +100,12 @@ def _typed(col: ContractColumn, contract: DatasetContract, t: str) -> str:
         whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in (col.codes or {}).items())
         return f"CASE {t} {whens} END"
     if col.maps_to == "nhs_number":
-        d = f"regexp_replace({t}, '[^0-9]', '', 'g')"
-        digit = [f"(ascii(substr({d}, {i}, 1)) - 48)" for i in range(1, 11)]
+        digit = [f"(ascii(substr({n}, {i}, 1)) - 48)" for i in range(1, 11)]
         total = " + ".join(f"{digit[i]} * {10 - i}" for i in range(9))
-        check = f"(11 - ({total}) % 11)"
+        # check digit 11 - (sum mod 11), where 11 → 0 and 10 → no valid number
         return (
-            f"CASE WHEN regexp_full_match({t}, '([0-9]{{3}})[ -]?([0-9]{{3}})[ -]?([0-9]{{4}})') "
-            f"AND {d} <> repeat(substr({d}, 1, 1), 10) "
-            f"AND (CASE {check} WHEN 11 THEN 0 ELSE {check} END) = {digit[9]} THEN {d} END"
+            f"CASE WHEN {n} <> repeat(left({n}, 1), 10) "
+            f"AND (11 - ({total}) % 11) % 11 = {digit[9]} THEN {n} END"
         )
     if col.maps_to == "postcode":
         compact = f"upper(regexp_replace({t}, '\\s', '', 'g'))"
@@ -142,60 +157,73 @@ def validate_staged(
     today: date,
     ragged: pd.DataFrame | None = None,
 ) -> CheckCounts:
-    """Validate ``raw``; create ``checked`` and ``quarantine`` tables and the ``valid`` view."""
+    """Validate ``raw``; leave tables ``valid`` (typed rows named by canonical field, with
+    ``_line``) and ``quarantine`` (line, column, value, reason), and the ``checked`` view over
+    ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
     cols = contract.columns
-    texts = ", ".join(
-        f"NULLIF(trim({quote(c.name)}, {_BLANKS}), '') AS _t{i}" for i, c in enumerate(cols)
+    texts = ", ".join(f"{_trimmed(quote(c.name))} AS _t{i}" for i, c in enumerate(cols))
+    digits = "".join(
+        f", {_nhs_digits(f'_t{i}')} AS _n{i}"
+        for i, c in enumerate(cols)
+        if c.maps_to == "nhs_number"
     )
-    typed = ", ".join(f"{_typed(c, contract, f'_t{i}')} AS _v{i}" for i, c in enumerate(cols))
+    # Text columns that need no conversion are not copied: ``_v`` is then ``_t`` itself.
+    exprs = {i: _typed(c, contract, f"_t{i}", f"_n{i}") for i, c in enumerate(cols)}
+    typed = ", ".join(f"{e} AS _v{i}" for i, e in exprs.items() if e != f"_t{i}")
+    same = "".join(f", _t{i} AS _v{i}" for i, e in exprs.items() if e == f"_t{i}")
+    text_cols = ", ".join(f"_t{i}" for i in range(len(cols)))
     reasons = ", ".join(f"{_reason(c, contract, i, today)} AS _r{i}" for i, c in enumerate(cols))
+    # One materialised pass computes every typed value once (``_typed``); reasons are cheap
+    # CASE expressions over it, read through the ``checked`` view. Duplicate ids need a window
+    # over the whole file, so they are found once, into a small table.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _line, {text_cols}, {typed} "
+        f"FROM (SELECT *{digits} FROM (SELECT _line, {texts} FROM {RAW}))"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _values AS SELECT *{same} FROM _typed")
+    con.execute("DROP VIEW IF EXISTS checked")
+    con.execute(f"CREATE TEMP VIEW checked AS SELECT *, {reasons} FROM _values")
     dups = []
     for i, c in enumerate(cols):
         if c.maps_to in ROW_ID_FIELDS:
-            window = f"OVER (PARTITION BY _v{i} ORDER BY _line)"
             dups.append(
-                f"CASE WHEN _v{i} IS NOT NULL AND row_number() {window} > 1 THEN "
-                f"'duplicate {c.maps_to}: first on line ' || CAST(first(_line) {window} AS VARCHAR)"
-                f" END AS _d{i}"
+                f'SELECT _line AS line, {_lit(c.name)} AS "column", _v{i} AS value, '
+                f"'duplicate {c.maps_to}: first on line ' || CAST(first_line AS VARCHAR) AS reason "
+                f"FROM (SELECT _line, _v{i}, min(_line) OVER (PARTITION BY _v{i}) AS first_line, "
+                f"count(*) OVER (PARTITION BY _v{i}) AS n FROM _values WHERE _v{i} IS NOT NULL) "
+                "WHERE n > 1 AND _line > first_line"
             )
-    con.execute("DROP TABLE IF EXISTS checked")
     con.execute(
-        f"CREATE TEMP TABLE checked AS "
-        f"WITH t AS (SELECT _line, {texts} FROM {RAW}), "
-        f"v AS (SELECT *, {typed} FROM t), "
-        f"r AS (SELECT *, {reasons} FROM v) "
-        f"SELECT *{''.join(', ' + d for d in dups)} FROM r"
+        "CREATE OR REPLACE TEMP TABLE _duplicates AS "
+        + (
+            " UNION ALL ".join(dups)
+            if dups
+            else "SELECT CAST(NULL AS BIGINT) AS line, '' AS \"column\", '' AS value, "
+            "'' AS reason WHERE false"
+        )
     )
-    problem_cols = [f"_r{i}" for i in range(len(cols))] + [
-        f"_d{i}" for i, c in enumerate(cols) if c.maps_to in ROW_ID_FIELDS
-    ]
-    ok = " AND ".join(f"{p} IS NULL" for p in problem_cols)
+    ok = " AND ".join(f"_r{i} IS NULL" for i in range(len(cols)))
     fields = [f"_v{i} AS {quote(c.maps_to)}" for i, c in enumerate(cols)]
     fields += [f"{_lit(v)} AS {quote(k)}" for k, v in contract.constants.items()]
-    con.execute("DROP VIEW IF EXISTS valid")
+    con.execute("DROP TABLE IF EXISTS valid")
     con.execute(
-        f"CREATE TEMP VIEW valid AS SELECT _line, {', '.join(fields)} FROM checked WHERE {ok}"
+        f"CREATE TEMP TABLE valid AS SELECT _line, {', '.join(fields)} FROM checked WHERE {ok} "
+        "AND _line NOT IN (SELECT line FROM _duplicates) ORDER BY _line"
     )
-
-    parts = []
-    for i, c in enumerate(cols):
-        parts.append(
-            f"SELECT _line AS line, {_lit(c.name)} AS \"column\", coalesce(_t{i}, '') AS value, "
-            f"_r{i} AS reason FROM checked WHERE _r{i} IS NOT NULL"
-        )
-        if c.maps_to in ROW_ID_FIELDS:
-            parts.append(
-                f"SELECT _line, {_lit(c.name)}, CAST(_v{i} AS VARCHAR), _d{i} FROM checked "
-                f"WHERE _d{i} IS NOT NULL"
-            )
+    problems = ", ".join(
+        f"({_lit(c.name)}, coalesce(_t{i}, ''), _r{i})" for i, c in enumerate(cols)
+    )
     ragged = ragged if ragged is not None else pd.DataFrame(columns=["line", "reason"])
     con.register("_ragged", ragged.loc[:, ["line", "reason"]].astype({"line": "int64"}))
-    parts.append("SELECT CAST(line AS BIGINT), '', '', CAST(reason AS VARCHAR) FROM _ragged")
     con.execute("DROP TABLE IF EXISTS quarantine")
     con.execute(
         "CREATE TEMP TABLE quarantine AS SELECT * FROM ("
-        + " UNION ALL ".join(parts)
-        + ') ORDER BY line, "column", reason'
+        f'SELECT _line AS line, p[1] AS "column", p[2] AS value, p[3] AS reason FROM ('
+        f"SELECT _line, unnest([{problems}]) AS p FROM checked WHERE NOT ({ok})) "
+        "WHERE p[3] IS NOT NULL "
+        'UNION ALL SELECT line, "column", value, reason FROM _duplicates '
+        "UNION ALL SELECT CAST(line AS BIGINT), '', '', CAST(reason AS VARCHAR) FROM _ragged"
+        ') ORDER BY line, "column", reason'
     )
     con.unregister("_ragged")
     rows = _scalar(con, f"SELECT count(*) FROM {RAW}")
