@@ -35,7 +35,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-console = Console()
+# Piped output (a log, a CI job) gets 120 columns rather than rich's 80, so tables keep their
+# columns whole; a terminal uses its own width.
+console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
@@ -476,7 +478,7 @@ def _show_planted(out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn user mistakes into one line and exit code 2."""
     try:
-        app(args=argv, prog_name="partnerhub", standalone_mode=False)
+        code = app(args=argv, prog_name="partnerhub", standalone_mode=False)
     except UserError as exc:
         err_console.print(
             f"partnerhub: error: {exc}", markup=False, highlight=False, soft_wrap=True
@@ -498,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err_console.print("partnerhub: aborted")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0  # typer.Exit(n) comes back as n
 
 
 if __name__ == "__main__":

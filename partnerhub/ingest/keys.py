@@ -5,10 +5,9 @@ A partner's local id becomes ``record_key = HMAC-SHA256(key, partner + "\\x1f" +
 `partnership.toml` (``keys.pseudonymisation_key_env``, used when set) or from the key file
 (``keys.pseudonymisation_key_file``), as 64 hex characters (32 bytes) or more.
 
-Rotation: generate a new key (`python -c "import secrets; print(secrets.token_hex(32))"`), then
-re-key the vault by mapping every old record key to its new one inside the vault (never
-exporting local ids), and retire the old key. Until the vault is re-keyed, loads must use the old
-key, or the same person would get two record keys.
+Rotation: local ids are stored nowhere, so record keys cannot be recomputed in place; a new key
+means re-ingesting every dataset's extracts into new stores (docs/ingest.md, "Rotation"). Never
+load with a new key into stores built with the old one: one person would get two record keys.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -180,3 +181,33 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     status = run("status", cwd=tmp_path / "demo")
     assert status.returncode == 0 and "hospital_spell" in status.stdout
     assert "current" in status.stdout and "superseded" not in status.stdout
+
+
+def test_ingest_status_and_quarantine_commands(tmp_path: Path) -> None:
+    assert run("synth", "--out", "p", "--people", "2000", cwd=tmp_path).returncode == 0
+    p = tmp_path / "p"
+    spells = ("--partner", "acute", "--dataset", "spells")
+    done = run("ingest", *spells, "extracts/acute/spells.csv", cwd=p)
+    assert done.returncode == 0, done.stderr
+    assert "loaded" in done.stdout
+    # a bad file: one error line naming it, exit 2, nothing loaded
+    (p / "spells.csv").write_bytes(b"%PDF-1.4 not a csv")
+    one_line_error(run("ingest", *spells, "spells.csv", cwd=p), "spells.csv", "is a PDF")
+    one_line_error(run("ingest", cwd=p), "say what to load")
+    one_line_error(run("ingest", "--partner", "acute", "nowhere.csv", cwd=p), "--dataset")
+    # a folder: matched by dataset id; the same file again is recognised
+    done = run("ingest", "--partner", "acute", "extracts/acute", cwd=p)
+    assert done.returncode == 0 and "already loaded as load 1" in done.stdout
+    # the quarantine goes back to the partner as CSV
+    done = run("quarantine", "1", "--out", "q.csv", cwd=p)
+    assert done.returncode == 0, done.stderr
+    header = (p / "q.csv").read_text().splitlines()[0]
+    assert header == "line,column,value,reason"
+    one_line_error(run("quarantine", "99", "--out", "q.csv", cwd=p), "no load 99")
+    # status: counts and history, never a value from the vault
+    done = run("status", "--history", "5", cwd=p)
+    assert done.returncode == 0
+    assert "hospital_spell" in done.stdout and "rejected" in done.stdout
+    people = pd.read_parquet(p / "truth" / "people.parquet")
+    for column in ("family_name", "nhs_number"):
+        assert not any(str(v) in done.stdout for v in people[column].head(500))

@@ -285,3 +285,58 @@ def test_one_ingest_at_a_time(partnership: Path) -> None:
         open_stores(settings),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "status", "loaded"),
+    [
+        ("wrong_schema.parquet", {"format": "parquet"}, "rejected", None),
+        ("two_sheets.xlsx", {"format": "excel"}, "rejected", None),
+        ("two_sheets.xlsx", {"format": "excel", "sheet": "Data"}, "rejected", None),
+        ("two_sheets.xlsx", {"format": "excel", "sheet": "Spells"}, "loaded", 2),
+        ("good.csv", {"format": "excel"}, "rejected", None),
+        ("latin1.csv", {"encoding": "latin-1"}, "loaded", 1),
+        ("windows1252.csv", {"encoding": "cp1252"}, "loaded", 1),
+    ],
+)
+def test_parquet_excel_and_encodings_through_ingest(
+    partnership: Path, name: str, file: dict[str, str], status: str, loaded: int | None
+) -> None:
+    text = (CORPUS / "contract.toml").read_text()
+    lines = [f'{k} = "{v}"' for k, v in file.items()]
+    for key in file:
+        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key} ="))
+    text = text.replace("[file]", "[file]\n" + "\n".join(lines), 1)
+    contract_path = partnership / "contract.toml"
+    contract_path.write_text(text)
+    settings = load_partnership(_corpus_partnership(partnership, contract_path))
+    before = snapshot(partnership)
+    with open_stores(settings) as stores:
+        result = ingest_file(stores, "acute", "spells", CORPUS / name, today=TODAY)
+    assert result.status == status, result.message
+    after = snapshot(partnership)
+    assert before["vault"] == {}  # fresh stores
+    if status == "rejected":
+        assert result.message.startswith(str(CORPUS / name))
+        assert all(not rows for t, rows in after["vault"].items() if not t.startswith("_"))
+        assert all(not rows for rows in after["identity"].values())
+    else:
+        assert result.report is not None and result.report["valid"] == loaded
+        assert len(after["vault"]["hospital_spell"]) == loaded
+
+
+def test_a_10_mb_field_loads_into_the_identity_store(partnership: Path) -> None:
+    big = "x" * (10 * 1024 * 1024)
+    path = partnership / "big_field.csv"
+    path.write_text(
+        "PATIENT_ID,NHS_NO,FORENAME,POSTCODE,SPELL_ID,ADM_DATE,METHOD,DELAYED_DAYS\n"
+        f"P1,,{big},XP1 4DJ,S1,03/12/2023,21,0\n"
+    )
+    settings = load_partnership(_corpus_partnership(partnership, CORPUS / "contract.toml"))
+    with open_stores(settings) as stores:
+        result = ingest_file(stores, "acute", "spells", path, today=TODAY)
+        assert result.status == "loaded" and result.report is not None
+        assert result.report["reader"] == "careful"  # the line is over the fast reader's limit
+        assert stores.vault.backend.count("hospital_spell") == 1
+        rows = stores.identity.backend.query("SELECT length(given_name) FROM source_record")
+        assert rows == [(len(big),)]
