@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["LOAD_STATUSES", "Base", "Load", "QuarantineRow"]
+__all__ = ["LOAD_STATUSES", "Base", "Dataset", "Load", "QuarantineRow"]
 
 # pending: started, not committed (a crash leaves it; recovery removes it and its rows)
 # loaded: committed; the newest loaded load of a dataset is its current one
@@ -21,6 +21,21 @@ LOAD_STATUSES = ("pending", "loaded", "rejected")
 
 class Base(DeclarativeBase):
     pass
+
+
+class Dataset(Base):
+    """A partner dataset as last loaded: which contract, which canonical table, and a
+    fingerprint of the contract (a changed contract shows as a changed fingerprint)."""
+
+    __tablename__ = "dataset"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contract: Mapped[str] = mapped_column(String(128))
+    table_name: Mapped[str] = mapped_column(String(64))
+    contract_sha256: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Load(Base):

@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from partnerhub.control.models import Load, QuarantineRow
+from partnerhub.control.models import Dataset, Load, QuarantineRow
 from partnerhub.errors import ConfigError
 
 __all__ = ["ControlPlane", "open_control_plane", "sqlalchemy_url"]
@@ -66,6 +66,35 @@ class ControlPlane:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    # -- datasets -------------------------------------------------------------------------
+    def _register_dataset(self, s: Session, load: Load, contract_sha256: str) -> None:
+        """Record (or update) the load's dataset and its contract's fingerprint."""
+        now = _now()
+        row = s.get(Dataset, (load.partner, load.dataset))
+        if row is None:
+            s.add(
+                Dataset(
+                    partner=load.partner,
+                    dataset=load.dataset,
+                    contract=load.contract,
+                    table_name=load.table_name,
+                    contract_sha256=contract_sha256,
+                    registered_at=now,
+                    updated_at=now,
+                )
+            )
+        elif (row.contract, row.table_name, row.contract_sha256) != (
+            load.contract,
+            load.table_name,
+            contract_sha256,
+        ):
+            row.contract, row.table_name = load.contract, load.table_name
+            row.contract_sha256, row.updated_at = contract_sha256, now
+
+    def datasets(self) -> list[Dataset]:
+        with self.session() as s:
+            return list(s.scalars(select(Dataset).order_by(Dataset.partner, Dataset.dataset)))
+
     # -- loads ----------------------------------------------------------------------------
     def begin_load(self, **fields: Any) -> int:
         """Record a load as pending (committed at once: recovery must be able to see it)."""
@@ -84,11 +113,14 @@ class ControlPlane:
         quarantined: int,
         report: dict[str, Any],
         quarantine: pd.DataFrame,
+        contract_sha256: str,
         message: str | None = None,
     ) -> None:
-        """Commit the load (the commit point of the whole ingest) with its quarantine."""
+        """Commit the load (the commit point of the whole ingest) with its quarantine, and
+        register its dataset — all in one transaction."""
         with self.session() as s:
             load = s.get_one(Load, load_id)
+            self._register_dataset(s, load, contract_sha256)
             load.status = "loaded"
             load.received, load.loaded, load.quarantined = received, loaded, quarantined
             load.report = json.dumps(report, sort_keys=True, default=str)

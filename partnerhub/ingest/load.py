@@ -254,6 +254,7 @@ def ingest_file(
             quarantined=counts.quarantined,
             report=report,
             quarantine=quarantine,
+            contract_sha256=hashlib.sha256(contract.model_dump_json().encode()).hexdigest(),
             message=f"supersedes load {superseded}" if superseded else None,
         )
     except BaseException:

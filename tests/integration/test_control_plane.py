@@ -27,7 +27,7 @@ def test_migrations_build_exactly_the_models(url: str, tmp_path: Path) -> None:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             version = MigrationContext.configure(connection).get_current_revision()
         assert diff == []
-        assert version == "0001"
+        assert version == "0002"
         plane.migrate()  # idempotent
     finally:
         plane.close()
@@ -49,13 +49,25 @@ def test_loads_current_superseded_and_removed(url: str, tmp_path: Path) -> None:
         )
         first = plane.begin_load(file_sha256="a" * 64, **meta)
         plane.finish_load(
-            first, received=3, loaded=2, quarantined=1, report={}, quarantine=problems
+            first,
+            received=3,
+            loaded=2,
+            quarantined=1,
+            report={},
+            quarantine=problems,
+            contract_sha256="f" * 64,
         )
         second = plane.begin_load(file_sha256="b" * 64, **meta)
         assert plane.pending_loads() == [second]
         assert plane.current_loads()[("acute", "spells")].id == first  # pending is not current
         plane.finish_load(
-            second, received=1, loaded=1, quarantined=0, report={}, quarantine=problems[:0]
+            second,
+            received=1,
+            loaded=1,
+            quarantined=0,
+            report={},
+            quarantine=problems[:0],
+            contract_sha256="e" * 64,
         )
         assert plane.current_loads()[("acute", "spells")].id == second
         assert plane.committed_load_ids() == {first, second}
@@ -67,5 +79,42 @@ def test_loads_current_superseded_and_removed(url: str, tmp_path: Path) -> None:
         assert [ld.status for ld in plane.history()] == ["rejected", "loaded", "loaded"]
         plane.remove_load(rejected)
         assert len(plane.history()) == 2
+        (only,) = plane.datasets()
+        assert only.contract_sha256 == "e" * 64 and only.updated_at >= only.registered_at
+    finally:
+        plane.close()
+
+
+def test_upgrading_from_0001_keeps_the_load_history(url: str, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from partnerhub.control.plane import _MIGRATIONS, sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(url, tmp_path))
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO load (partner, dataset, contract, table_name, file_name, "
+                "file_sha256, file_bytes, status, started_at) VALUES ('gp', 'registrations', "
+                "'gp/registrations', 'residence', 'r.csv', 'x', 1, 'loaded', "
+                "'2026-01-02 03:04:05')"
+            )
+        )
+    engine.dispose()
+    plane = open_control_plane(url, tmp_path)  # migrates to head
+    try:
+        (dataset,) = plane.datasets()
+        assert (dataset.partner, dataset.dataset, dataset.table_name) == (
+            "gp",
+            "registrations",
+            "residence",
+        )
+        assert len(plane.history()) == 1
     finally:
         plane.close()

@@ -340,3 +340,27 @@ def test_a_10_mb_field_loads_into_the_identity_store(partnership: Path) -> None:
         assert stores.vault.backend.count("hospital_spell") == 1
         rows = stores.identity.backend.query("SELECT length(given_name) FROM source_record")
         assert rows == [(len(big),)]
+
+
+@pytest.mark.parametrize("store", ["identity", "vault"])
+def test_a_write_failure_leaves_the_stores_as_they_were(
+    partnership: Path, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk (or any error) while writing: the load is undone at once."""
+    settings = load_partnership(partnership / "partnership.toml")
+    with open_stores(settings) as stores:
+        ingest_file(stores, "gp", "registrations", today=TODAY)
+    before = snapshot(partnership)
+
+    def disk_full(self: object, table: str, data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    target = (
+        "partnerhub.vault.stores.IdentityStore.append"
+        if store == "identity"
+        else ("partnerhub.vault.stores.Vault.append")
+    )
+    monkeypatch.setattr(target, disk_full)
+    with open_stores(settings) as stores, pytest.raises(OSError, match="No space left"):
+        ingest_file(stores, "acute", "spells", today=TODAY)
+    assert snapshot(partnership) == before
