@@ -26,7 +26,13 @@ from partnerhub.ingest.stage import stage_frame
 from partnerhub.ingest.validate import ROW_ID_FIELDS
 from partnerhub.schema import builtin_contract
 from tests.integration.conftest import snapshot, use_postgres
-from tests.unit.ingest.test_bad_inputs import CORPUS, ERRORS, QUARANTINES, contract
+from tests.unit.ingest.test_bad_inputs import (
+    CORPUS,
+    ERRORS,
+    QUARANTINES,
+    contract,
+    write_big_field,
+)
 
 TODAY = date(2025, 4, 1)
 
@@ -326,12 +332,8 @@ def test_parquet_excel_and_encodings_through_ingest(
 
 
 def test_a_10_mb_field_loads_into_the_identity_store(partnership: Path) -> None:
-    big = "x" * (10 * 1024 * 1024)
     path = partnership / "big_field.csv"
-    path.write_text(
-        "PATIENT_ID,NHS_NO,FORENAME,POSTCODE,SPELL_ID,ADM_DATE,METHOD,DELAYED_DAYS\n"
-        f"P1,,{big},XP1 4DJ,S1,03/12/2023,21,0\n"
-    )
+    big = write_big_field(path)
     settings = load_partnership(_corpus_partnership(partnership, CORPUS / "contract.toml"))
     with open_stores(settings) as stores:
         result = ingest_file(stores, "acute", "spells", path, today=TODAY)

@@ -126,13 +126,19 @@ def test_parquet_with_the_wrong_schema() -> None:
         read_extract(CORPUS / "wrong_schema.parquet", c)
 
 
-def test_a_10_mb_single_field(tmp_path: Path) -> None:
+def write_big_field(path: Path) -> str:
+    """A one-row extract whose forename is 10 MB (generated: too big to keep in the corpus)."""
     big = "x" * (10 * 1024 * 1024)
-    path = tmp_path / "big_field.csv"
     path.write_text(
         "PATIENT_ID,NHS_NO,FORENAME,POSTCODE,SPELL_ID,ADM_DATE,METHOD,DELAYED_DAYS\n"
         f"P1,,{big},XP1 4DJ,S1,03/12/2023,21,0\n"
     )
+    return big
+
+
+def test_a_10_mb_single_field(tmp_path: Path) -> None:
+    path = tmp_path / "big_field.csv"
+    big = write_big_field(path)
     checked = validate_extract(read_extract(path, contract()), contract(), TODAY)
     assert len(checked.valid) == 1 and len(checked.valid["given_name"][0]) == len(big)
 
