@@ -286,7 +286,7 @@ def status(
         table.add_column(col, justify="left" if col == "table" else "right")
     for c in counts:
         if c.rows:
-            live = f"{c.current_rows:,}" if c.table != "source_record" else "—"
+            live = "—" if c.table in ("source_record", "person_index") else f"{c.current_rows:,}"
             table.add_row(c.table, f"{c.rows:,}", live)
     console.print(table)
     table = Table(title=f"Load history (newest {history})")
@@ -316,6 +316,51 @@ def status(
             ld.file_sha256[:12],
         )
     console.print(table)
+
+
+@app.command()
+def link(
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+    incremental: Annotated[
+        bool,
+        typer.Option(help="Reuse the last run's model parameters instead of re-estimating."),
+    ] = False,
+    threshold: Annotated[
+        float, typer.Option(help="Match probability at or above which two records link.")
+    ] = 0.9,
+) -> None:
+    """Link every current record across partners into people with stable person ids."""
+    from partnerhub.identity import link_partnership
+    from partnerhub.ingest.load import open_stores
+
+    if not 0.5 <= threshold < 1:
+        raise UserError(f"--threshold {threshold}: use a probability from 0.5 to below 1")
+    settings = load_partnership(config)
+    with open_stores(settings) as stores:
+        result = link_partnership(
+            stores.identity,
+            stores.control,
+            mode="incremental" if incremental else "full",
+            threshold=threshold,
+        )
+    _print_link(result.run_id, result.summary)
+
+
+def _print_link(run_id: int, summary: dict[str, Any]) -> None:
+    console.print(
+        f"Link run {run_id}: {summary['records']:,} partner records "
+        f"({summary['identifier_variants']:,} identifier variants) → "
+        f"{summary['people']:,} people; {summary['edges']:,} links."
+    )
+    for warning in summary["warnings"]:
+        console.print(f"warning: {warning}")
+    if summary["changes"]:
+        changes = ", ".join(f"{k} {v:,}" for k, v in sorted(summary["changes"].items()))
+        console.print(f"person ids changed since run {summary['previous_run']}: {changes}")
+    elif summary["previous_run"]:
+        console.print(f"every person id of run {summary['previous_run']} kept")
 
 
 @app.command(name="quarantine")
@@ -422,13 +467,58 @@ def demo(
         if c.current_rows:
             table.add_row(c.table, f"{c.current_rows:,}")
     console.print(table)
-    console.rule("4. What the synthetic partnership planted (truth/, never an input)")
+    console.rule("4. Identity: link every partner's records into people (Splink)")
+    _demo_link(settings, out)
+    console.rule("5. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
-        "load into the vault → link → indicators → risk and capacity → eligibility → events → "
-        "causal → performance framework → dashboard. Each arrives with its issue."
+        "indicators → risk and capacity → eligibility → events → causal → performance "
+        "framework → dashboard. Each arrives with its issue."
     )
+
+
+def _demo_link(settings: Any, out: Path) -> None:
+    """Link, then score the person index against the synthetic truth (demo only)."""
+    import pandas as pd
+
+    from partnerhub.identity import current_person_index, link_partnership, linkage_quality
+    from partnerhub.ingest import load_key
+    from partnerhub.ingest.load import open_stores
+
+    with open_stores(settings) as stores:
+        run = link_partnership(stores.identity, stores.control)
+        index = current_person_index(stores.identity, stores.control)
+        loads = [ld.id for ld in stores.control.current_loads().values()]
+        source = stores.identity.records_for_linkage(loads)
+    _print_link(run.run_id, run.summary)
+    key = load_key(settings)
+    truth = pd.read_parquet(out / "truth" / "source_records.parquet")
+    truth["record_key"] = [
+        key.record_key(p, lid) for p, lid in zip(truth["partner"], truth["local_id"], strict=True)
+    ]
+    linkable = source.loc[
+        source["nhs_number"].notna()
+        | (source["family_name"].notna() & source["date_of_birth"].notna()),
+        ["partner", "record_key"],
+    ].drop_duplicates()
+    scored = index.merge(linkable, on=["partner", "record_key"]).merge(
+        truth[["partner", "record_key", "person_id"]].rename(columns={"person_id": "truth"}),
+        on=["partner", "record_key"],
+    )
+    q = linkage_quality(scored["person_id"], scored["truth"])
+    table = Table(title="Linkage quality against the synthetic truth (records with identifiers)")
+    for col in ("records", "precision", "recall", "F1", "people split", "clusters mixing people"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        f"{q['records']:,}",
+        f"{q['precision']:.4f}",
+        f"{q['recall']:.4f}",
+        f"{q['f1']:.4f}",
+        f"{q['people_split']:,}",
+        f"{q['clusters_mixing_people']:,}",
+    )
+    console.print(table)
 
 
 def _show_quality(results: list[Any]) -> None:

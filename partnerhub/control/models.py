@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["LOAD_STATUSES", "Base", "Dataset", "Load", "QuarantineRow"]
+__all__ = ["LOAD_STATUSES", "Base", "Dataset", "LinkRun", "Load", "QuarantineRow"]
 
 # pending: started, not committed (a crash leaves it; recovery removes it and its rows)
 # loaded: committed; the newest loaded load of a dataset is its current one
@@ -74,3 +74,20 @@ class QuarantineRow(Base):
     column: Mapped[str] = mapped_column(Text)
     value: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class LinkRun(Base):
+    """One run of record linkage; its id versions the model parameters it used or estimated."""
+
+    __tablename__ = "link_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mode: Mapped[str] = mapped_column(String(16))  # full | incremental
+    status: Mapped[str] = mapped_column(String(16))  # pending | done
+    threshold: Mapped[float] = mapped_column(Float)
+    records: Mapped[int | None] = mapped_column(BigInteger)
+    people: Mapped[int | None] = mapped_column(BigInteger)
+    model: Mapped[str | None] = mapped_column(Text)  # Splink settings with m and u, JSON
+    summary: Mapped[str | None] = mapped_column(Text)  # blocking counts, warnings, changes
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from partnerhub.control.models import Dataset, Load, QuarantineRow
+from partnerhub.control.models import Dataset, LinkRun, Load, QuarantineRow
 from partnerhub.errors import ConfigError
 
 __all__ = ["ControlPlane", "open_control_plane", "sqlalchemy_url"]
@@ -208,6 +208,42 @@ class ControlPlane:
                 .order_by(QuarantineRow.id)
             ).all()
         return pd.DataFrame(rows, columns=["line", "column", "value", "reason"])
+
+    # -- link runs ------------------------------------------------------------------------
+    def begin_link_run(self, mode: str, threshold: float) -> int:
+        with self.session() as s:
+            run = LinkRun(mode=mode, status="pending", threshold=threshold, started_at=_now())
+            s.add(run)
+            s.flush()
+            return int(run.id)
+
+    def finish_link_run(
+        self,
+        run_id: int,
+        *,
+        records: int,
+        people: int,
+        model: dict[str, Any],
+        summary: dict[str, Any],
+    ) -> None:
+        with self.session() as s:
+            run = s.get_one(LinkRun, run_id)
+            run.status, run.records, run.people = "done", records, people
+            run.model = json.dumps(model, sort_keys=True)
+            run.summary = json.dumps(summary, sort_keys=True, default=str)
+            run.finished_at = _now()
+
+    def remove_link_run(self, run_id: int) -> None:
+        with self.session() as s:
+            s.execute(delete(LinkRun).where(LinkRun.id == run_id))
+
+    def link_runs(self) -> list[LinkRun]:
+        with self.session() as s:
+            return list(s.scalars(select(LinkRun).order_by(LinkRun.id)))
+
+    def latest_link_run(self) -> LinkRun | None:
+        done = [r for r in self.link_runs() if r.status == "done"]
+        return done[-1] if done else None
 
     def close(self) -> None:
         self.engine.dispose()

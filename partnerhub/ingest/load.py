@@ -40,6 +40,7 @@ from partnerhub.config.settings import DatasetSettings
 from partnerhub.control import ControlPlane, open_control_plane
 from partnerhub.errors import ContractError, NotFoundError, UserError
 from partnerhub.geography import PostcodeLookup, load_postcode_lookup
+from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import split_staged, stage_lookup
@@ -126,7 +127,9 @@ def open_stores(settings: Partnership) -> Iterator[Stores]:
 
 
 def recover(stores: Stores) -> list[int]:
-    """Undo every load that never reached its commit point; re-sync current loads."""
+    """Undo every load (and link run) that never reached its commit point; re-sync current
+    loads."""
+    recover_link_runs(stores.identity, stores.control)
     pending = stores.control.pending_loads()
     committed = stores.control.committed_load_ids()
     orphans = (stores.vault.load_ids() | stores.identity.load_ids()) - committed

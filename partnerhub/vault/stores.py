@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 import pyarrow as pa
 from ibis.expr.types import Table as IbisTable
 
@@ -50,6 +51,7 @@ class TableCount:
 
 class _Store:
     kind: str
+    loaded_tables: tuple[str, ...] = ()  # tables whose rows carry a load_id
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
@@ -70,9 +72,7 @@ class _Store:
         marks = ", ".join("?" for _ in ids)
         removed = 0
         with self.backend.transaction():
-            for name in self.backend.table_names():
-                if name.startswith("_"):
-                    continue
+            for name in self.loaded_tables:
                 removed += self.backend.count(name, f"load_id IN ({marks})", ids)
                 self.backend.execute(
                     f"DELETE FROM {self.backend.qualified(name)} WHERE load_id IN ({marks})", ids
@@ -82,10 +82,9 @@ class _Store:
     def load_ids(self) -> set[int]:
         """Every load with rows here."""
         out: set[int] = set()
-        for name in self.backend.table_names():
-            if not name.startswith("_"):
-                sql = f"SELECT DISTINCT load_id FROM {self.backend.qualified(name)}"
-                out.update(int(r[0]) for r in self.backend.query(sql))
+        for name in self.loaded_tables:
+            sql = f"SELECT DISTINCT load_id FROM {self.backend.qualified(name)}"
+            out.update(int(r[0]) for r in self.backend.query(sql))
         return out
 
     def close(self) -> None:
@@ -96,10 +95,11 @@ class Vault(_Store):
     """Record-level attributes: one table per canonical attribute table."""
 
     kind = "vault"
+    loaded_tables = tuple(sorted(n for n in CANONICAL_TABLES if table(n).kind == "attribute"))
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
-        self._create(n for n in CANONICAL_TABLES if table(n).kind == "attribute")
+        self._create(self.loaded_tables)
         backend.create_table(
             CURRENT_TABLE,
             [
@@ -143,17 +143,105 @@ class Vault(_Store):
         return out
 
 
+PERSON_INDEX = "person_index"
+PERSON_CHANGE = "person_change"
+
+
 class IdentityStore(_Store):
-    """Identifiers only (``source_record``): names, date of birth, NHS number, address."""
+    """Identifiers only (``source_record``): names, date of birth, NHS number, address; and
+    the person index linkage builds over them (record → stable ``person_id``)."""
 
     kind = "identity store"
+    loaded_tables = ("source_record",)
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
         self._create(["source_record"])
+        backend.create_table(
+            PERSON_INDEX,
+            [
+                ("partner", "string"),
+                ("record_key", "string"),
+                ("person_id", "string"),
+                ("link_run", "integer"),
+            ],
+        )
+        backend.create_table(
+            PERSON_CHANGE,
+            [
+                ("link_run", "integer"),
+                ("kind", "string"),
+                ("person_id", "string"),
+                ("other_person_id", "string"),
+                ("records", "integer"),
+            ],
+        )
 
     def counts(self) -> list[TableCount]:
-        return [TableCount("source_record", self.backend.count("source_record"), 0)]
+        return [
+            TableCount("source_record", self.backend.count("source_record"), 0),
+            TableCount(
+                PERSON_INDEX,
+                self.backend.count(PERSON_INDEX),
+                0,
+            ),
+        ]
+
+    def records_for_linkage(self, load_ids: Iterable[int]) -> pd.DataFrame:
+        """Identifier rows of the given (current) loads — for the linkage engine only; never
+        shown to a person."""
+        ids = sorted(set(load_ids))
+        if not ids:
+            return pd.DataFrame(columns=[c for c, _ in vault_columns("source_record")])
+        marks = ", ".join("?" for _ in ids)
+        cols = [c for c, _ in vault_columns("source_record")]
+        rows = self.backend.query(
+            f"SELECT {quoted_columns(cols)} FROM {self.backend.qualified('source_record')} "
+            f"WHERE load_id IN ({marks})",
+            ids,
+        )
+        return pd.DataFrame(rows, columns=cols)
+
+    def person_index(self, link_run: int | None) -> pd.DataFrame:
+        """The index written by ``link_run`` (the control plane says which run is current)."""
+        rows = (
+            self.backend.query(
+                f"SELECT partner, record_key, person_id FROM "
+                f"{self.backend.qualified(PERSON_INDEX)} WHERE link_run = ?",
+                [link_run],
+            )
+            if link_run is not None
+            else []
+        )
+        return pd.DataFrame(rows, columns=["partner", "record_key", "person_id"])
+
+    def write_person_index(self, index: pd.DataFrame, changes: pd.DataFrame, link_run: int) -> None:
+        """Add a run's index and its changes, in one transaction (the previous run's index
+        stays until the new run has committed in the control plane)."""
+        with self.backend.transaction():
+            self.append(
+                PERSON_INDEX,
+                pa.Table.from_pandas(index.assign(link_run=link_run), preserve_index=False),
+            )
+            if len(changes):
+                self.append(
+                    PERSON_CHANGE,
+                    pa.Table.from_pandas(changes.assign(link_run=link_run), preserve_index=False),
+                )
+
+    def prune_person_index(self, keep: int) -> None:
+        """Drop every index but run ``keep``'s (after ``keep`` committed)."""
+        self.backend.execute(
+            f"DELETE FROM {self.backend.qualified(PERSON_INDEX)} WHERE link_run <> ?", [keep]
+        )
+
+    def discard_link_run(self, link_run: int) -> None:
+        """Undo a link run that never committed (its index rows and changes)."""
+        with self.backend.transaction():
+            for name in (PERSON_INDEX, PERSON_CHANGE):
+                self.backend.execute(
+                    f"DELETE FROM {self.backend.qualified(name)} WHERE link_run = ?", [link_run]
+                )
 
 
 def quoted_columns(names: Iterable[str]) -> str:

@@ -169,10 +169,12 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
         "1. Synthetic partnership",
         "2. Configuration",
         "3. Ingest",
-        "4. What the synthetic partnership planted",
+        "4. Identity",
+        "5. What the synthetic partnership planted",
     ):
         assert step in done.stdout
     assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
+    assert "Linkage quality against the synthetic truth" in done.stdout
     assert (tmp_path / "demo" / "partnership.toml").exists()
     # Everything was loaded, and loading it again changes nothing.
     again = run("ingest", "--all", cwd=tmp_path / "demo")

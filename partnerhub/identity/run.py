@@ -1,0 +1,104 @@
+"""`partnerhub link`: build the person index from the current loads of the identity store.
+
+A link run is committed like a load: it is recorded *pending* in the control plane, writes its
+index (tagged with the run) to the identity store in one transaction, and becomes current when
+the control plane marks it *done*. :func:`recover_link_runs` removes what a crashed run wrote.
+
+* ``full``: estimate the model's parameters afresh (u by random sampling, m by EM), link every
+  record, and carry person ids over from the previous index by overlap (see :mod:`.index`).
+* ``incremental``: reuse the parameters of the last run — no re-estimation — and keep every
+  previously linked record's person id unless its cluster truly changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from partnerhub.control import ControlPlane
+from partnerhub.errors import UserError
+from partnerhub.identity.index import assign_person_ids
+from partnerhub.identity.model import DEFAULT_THRESHOLD, link_records
+from partnerhub.identity.prepare import prepare_records
+from partnerhub.vault import IdentityStore
+
+__all__ = ["LinkRunResult", "current_person_index", "link_partnership", "recover_link_runs"]
+
+
+@dataclass(frozen=True)
+class LinkRunResult:
+    run_id: int
+    mode: str
+    records: int  # partner records (record keys) linked
+    people: int
+    changes: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def recover_link_runs(identity: IdentityStore, control: ControlPlane) -> list[int]:
+    pending = [r.id for r in control.link_runs() if r.status != "done"]
+    for run_id in pending:
+        identity.discard_link_run(run_id)
+        control.remove_link_run(run_id)
+    return pending
+
+
+def current_person_index(identity: IdentityStore, control: ControlPlane) -> pd.DataFrame:
+    """partner, record_key → person_id of the latest committed link run (empty if none)."""
+    latest = control.latest_link_run()
+    return identity.person_index(latest.id if latest else None)
+
+
+def link_partnership(
+    identity: IdentityStore,
+    control: ControlPlane,
+    *,
+    mode: str = "full",
+    threshold: float = DEFAULT_THRESHOLD,
+) -> LinkRunResult:
+    recover_link_runs(identity, control)
+    loads = [ld.id for ld in control.current_loads().values()]
+    source = identity.records_for_linkage(loads)
+    if source.empty:
+        raise UserError("nothing to link — load some extracts first (`partnerhub ingest`)")
+    previous_run = control.latest_link_run()
+    model = None
+    if mode == "incremental":
+        if previous_run is None or previous_run.model is None:
+            raise UserError("no earlier link run to extend — run `partnerhub link` first")
+        model = json.loads(previous_run.model)
+    elif mode != "full":
+        raise UserError(f"unknown link mode {mode!r}: use full or incremental")
+    prepared = prepare_records(source)
+    result = link_records(prepared.records, threshold=threshold, model=model)
+    nodes = (
+        prepared.records[["unique_id", "partner", "record_key"]]
+        .merge(result.clusters, on="unique_id")
+        .groupby(["partner", "record_key"], as_index=False)["cluster_id"]
+        .first()
+    )
+    previous = identity.person_index(previous_run.id if previous_run else None)
+    used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
+    run_id = control.begin_link_run(mode, threshold)
+    assignment = assign_person_ids(nodes, previous, int(used) + 1)
+    identity.write_person_index(assignment.index, assignment.changes, run_id)
+    people = int(assignment.index["person_id"].nunique())
+    kinds = assignment.changes["kind"].value_counts().to_dict() if len(assignment.changes) else {}
+    summary = {
+        "records": len(nodes),
+        "identifier_variants": len(prepared.records),
+        "people": people,
+        "edges": result.edges,
+        "blocking_comparisons": result.comparisons,
+        "warnings": list(prepared.warnings),
+        "changes": {str(k): int(v) for k, v in kinds.items()},
+        "previous_run": previous_run.id if previous_run else None,
+    }
+    control.finish_link_run(
+        run_id, records=len(nodes), people=people, model=result.model, summary=summary
+    )
+    identity.prune_person_index(keep=run_id)
+    return LinkRunResult(run_id, mode, len(nodes), people, assignment.changes, summary)

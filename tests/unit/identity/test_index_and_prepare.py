@@ -1,0 +1,84 @@
+"""Stable person ids across runs, and garbage identifiers neutralised before linking."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from partnerhub.identity import assign_person_ids, linkage_quality, prepare_records
+
+
+def nodes(clusters: dict[str, list[str]]) -> pd.DataFrame:
+    rows = [("gp", key, cluster) for cluster, keys in clusters.items() for key in keys]
+    return pd.DataFrame(rows, columns=["partner", "record_key", "cluster_id"])
+
+
+def test_first_run_numbers_people_in_a_stable_order() -> None:
+    a = assign_person_ids(nodes({"x": ["b", "c"], "y": ["a"]}), _empty(), 1)
+    ids = dict(zip(a.index["record_key"], a.index["person_id"], strict=True))
+    assert ids == {"a": "P000000001", "b": "P000000002", "c": "P000000002"}
+    assert a.next_number == 3 and a.changes.empty
+
+
+def index_of(assignment: pd.DataFrame) -> pd.DataFrame:
+    return assignment[["partner", "record_key", "person_id"]]
+
+
+def test_ids_survive_new_records_and_relabelled_clusters() -> None:
+    first = assign_person_ids(nodes({"1": ["a", "b"], "2": ["c"]}), _empty(), 1)
+    # cluster labels change between runs; a new record joins a person; a new person appears
+    second = assign_person_ids(
+        nodes({"z": ["a", "b", "d"], "w": ["c"], "v": ["e"]}), index_of(first.index), 3
+    )
+    ids = dict(zip(second.index["record_key"], second.index["person_id"], strict=True))
+    old = dict(zip(first.index["record_key"], first.index["person_id"], strict=True))
+    assert all(ids[k] == old[k] for k in old)
+    assert ids["d"] == ids["a"] and ids["e"] == "P000000003"
+    assert second.changes.empty
+
+
+def test_merges_and_splits_are_recorded() -> None:
+    first = assign_person_ids(nodes({"1": ["a", "b", "c"], "2": ["d"]}), _empty(), 1)
+    p1, p2 = "P000000001", "P000000002"
+    # c splits off; d merges into a's person
+    second = assign_person_ids(nodes({"x": ["a", "b", "d"], "y": ["c"]}), index_of(first.index), 3)
+    ids = dict(zip(second.index["record_key"], second.index["person_id"], strict=True))
+    assert ids == {"a": p1, "b": p1, "d": p1, "c": "P000000003"}
+    changes = set(second.changes.itertuples(index=False, name=None))
+    assert ("merged", p2, p1, 1) in changes
+    assert ("split", p1, "P000000003", 1) in changes
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["partner", "record_key", "person_id"])
+
+
+def test_placeholders_are_ignored_with_warnings() -> None:
+    source = pd.DataFrame(
+        {
+            "partner": ["gp", "gp", "acute"],
+            "record_key": ["k1", "k2", "k3"],
+            "nhs_number": [None, None, None],
+            "given_name": ["Unknown", "Robert", "Bob"],
+            "family_name": ["Smith", "N/K", "O'Brien-Smyth"],
+            "date_of_birth": ["1900-01-01", "1941-03-12", "1941-12-03"],
+            "sex": ["1", "1", "1"],
+            "postcode": [None, "XP1 4DJ", "XP1 4DJ"],
+        }
+    )
+    prepared = prepare_records(source)
+    r = prepared.records.set_index("record_key")
+    assert pd.isna(r.loc["k1", "given_name"]) and pd.isna(r.loc["k1", "dob"])
+    assert pd.isna(r.loc["k2", "family_name"])  # "N/K" → NK, a placeholder
+    assert r.loc["k3", "family_name"] == "OBRIENSMYTH"
+    assert "ROBERT" in r.loc["k3", "given_aliases"]  # Bob's canonical form
+    assert r.loc["k2", "postcode_sector"] == "XP1 4" and r.loc["k2", "postcode_district"] == "XP1"
+    assert any("placeholder given_name" in w for w in prepared.warnings)
+    assert any("nhs_number is missing in every record" in w for w in prepared.warnings)
+
+
+def test_pairwise_quality_counts_pairs() -> None:
+    q = linkage_quality(pd.Series(["a", "a", "a", "b"]), pd.Series([1, 1, 2, 2]))
+    # predicted pairs: 3 (within a); true pairs: 1+1=2; correct: 1
+    assert (q["predicted_pairs"], q["true_pairs"]) == (3, 2)
+    assert q["precision"] == 1 / 3 and q["recall"] == 1 / 2
+    assert q["clusters_mixing_people"] == 1 and q["people_split"] == 1
