@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,7 @@ class LinkResult:
     clusters: pd.DataFrame  # unique_id, cluster_id
     model: dict[str, Any]  # the trained Splink settings (parameters), for the control plane
     comparisons: dict[str, int]  # blocking rule → comparisons it generates
-    edges: int
+    edges: pd.DataFrame  # unique_id_l < unique_id_r: every link the clusters were built from
 
 
 def _check_blocking(table: Any) -> dict[str, int]:
@@ -160,16 +161,25 @@ def link_records(
     records: pd.DataFrame,
     threshold: float = DEFAULT_THRESHOLD,
     model: dict[str, Any] | None = None,
+    previous_edges: pd.DataFrame | None = None,
+    previous_nodes: Collection[str] = (),
 ) -> LinkResult:
     """Cluster prepared records (see :mod:`.prepare`) into people.
 
-    With ``model`` (saved parameters of an earlier run) the parameters are reused, not
-    re-estimated."""
+    Full (``model`` None): estimate the parameters, then score every blocked pair.
+
+    Incremental (``model`` and ``previous_edges`` given): reuse the parameters and the earlier
+    run's links among records still present; score only pairs that involve a record not seen
+    before (Splink's ``predict_between`` existing and new, and ``predict_within`` new) — the
+    existing records are not relinked among themselves. Term frequencies are computed over all
+    current records.
+    """
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
     db_api = DuckDBAPI(con)
     table = db_api.register(records, table_name="records")
     comparisons = _check_blocking(table)
+    incremental = model is not None and previous_edges is not None
     if model is not None:
         linker = Linker(table, model, log_level=logging.ERROR)
     else:
@@ -185,13 +195,51 @@ def link_records(
             block_on("postcode_district", "family_metaphone"),
             estimate_without_term_frequencies=True,
         )
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
-    con.execute(
-        f"CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}"
-    )
+    scored = 0
+    if incremental:
+        assert previous_edges is not None
+        present = set(records["unique_id"])
+        known = set(previous_nodes)
+        new = records.loc[~records["unique_id"].isin(known)]
+        old = records.loc[records["unique_id"].isin(known)]
+        kept = previous_edges.loc[
+            previous_edges["unique_id_l"].isin(present)
+            & previous_edges["unique_id_r"].isin(present)
+        ]
+        con.register("_kept", kept[["unique_id_l", "unique_id_r"]])
+        con.execute("CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM _kept")
+        if len(new):
+            for column in ("given_name", "family_name", "postcode"):
+                linker.table_management.compute_tf_table(column)
+            new_table = db_api.register(new, table_name="new_records")
+            parts = [
+                linker.inference.predict_within(new_table, threshold_match_probability=threshold)
+            ]
+            if len(old):
+                old_table = db_api.register(old, table_name="old_records")
+                parts.append(
+                    linker.inference.predict_between(
+                        old_table, new_table, threshold_match_probability=threshold
+                    )
+                )
+            for part in parts:
+                scored += 1
+                con.execute(
+                    f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name}"
+                )
+        new_ids = "(SELECT unique_id FROM records WHERE unique_id NOT IN (SELECT * FROM _known))"
+        con.register("_known", pd.DataFrame({"unique_id": sorted(known)}, dtype=object))
+        involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
+    else:
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        con.execute(
+            "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
+            f"{predictions.physical_name}"
+        )
+        involving_new = ""
     deterministic = (
         "SELECT l.unique_id, r.unique_id FROM records l JOIN records r "
-        "ON {on} AND l.unique_id < r.unique_id"
+        "ON {on} AND l.unique_id < r.unique_id" + involving_new
     )
     con.execute(
         "INSERT INTO edges "
@@ -201,7 +249,10 @@ def link_records(
         "INSERT INTO edges "
         + deterministic.format(on="l.nhs_number = r.nhs_number AND l.dob = r.dob")
     )
-    edges = con.execute("SELECT DISTINCT unique_id_l, unique_id_r FROM edges").fetchdf()
+    edges = con.execute(
+        "SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, "
+        "greatest(unique_id_l, unique_id_r) AS unique_id_r FROM edges ORDER BY ALL"
+    ).fetchdf()
     nodes = records[["unique_id"]]
     clusters = cluster_pairwise_predictions_at_threshold(
         nodes, edges, db_api=db_api, node_id_column_name="unique_id"
@@ -212,5 +263,5 @@ def link_records(
         clusters[["unique_id", "cluster_id"]].sort_values("unique_id").reset_index(drop=True),
         saved,
         comparisons,
-        len(edges),
+        edges,
     )

@@ -11,6 +11,7 @@ repeated-digit NHS numbers — so that they never pull unrelated people together
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -138,7 +139,10 @@ def prepare_records(source: pd.DataFrame) -> Prepared:
         .sort_values(key, na_position="last", kind="stable")
         .reset_index(drop=True)
     )
-    out.insert(0, "unique_id", [f"r{i}" for i in range(len(out))])
+    # A variant's id is a digest of its content, so the same variant has the same id in every
+    # run (incremental linking reuses earlier links by these ids).
+    text = out[key].astype(str).agg("\x1f".join, axis=1)
+    out.insert(0, "unique_id", [hashlib.sha256(t.encode()).hexdigest()[:24] for t in text])
     return Prepared(out, tuple(warnings))
 
 

@@ -66,14 +66,23 @@ def link_partnership(
         raise UserError("nothing to link — load some extracts first (`partnerhub ingest`)")
     previous_run = control.latest_link_run()
     model = None
+    previous_edges: pd.DataFrame | None = None
+    previous_nodes: set[str] = set()
     if mode == "incremental":
         if previous_run is None or previous_run.model is None:
             raise UserError("no earlier link run to extend — run `partnerhub link` first")
         model = json.loads(previous_run.model)
+        previous_edges, previous_nodes = identity.link_graph(previous_run.id)
     elif mode != "full":
         raise UserError(f"unknown link mode {mode!r}: use full or incremental")
     prepared = prepare_records(source)
-    result = link_records(prepared.records, threshold=threshold, model=model)
+    result = link_records(
+        prepared.records,
+        threshold=threshold,
+        model=model,
+        previous_edges=previous_edges,
+        previous_nodes=previous_nodes,
+    )
     nodes = (
         prepared.records[["unique_id", "partner", "record_key"]]
         .merge(result.clusters, on="unique_id")
@@ -84,14 +93,23 @@ def link_partnership(
     used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
     run_id = control.begin_link_run(mode, threshold)
     assignment = assign_person_ids(nodes, previous, int(used) + 1)
-    identity.write_person_index(assignment.index, assignment.changes, run_id)
+    identity.write_person_index(
+        assignment.index,
+        assignment.changes,
+        run_id,
+        prepared.records[["unique_id", "partner", "record_key"]],
+        result.edges,
+    )
     people = int(assignment.index["person_id"].nunique())
     kinds = assignment.changes["kind"].value_counts().to_dict() if len(assignment.changes) else {}
     summary = {
         "records": len(nodes),
         "identifier_variants": len(prepared.records),
         "people": people,
-        "edges": result.edges,
+        "edges": len(result.edges),
+        "new_records": len(set(prepared.records["unique_id"]) - previous_nodes)
+        if mode == "incremental"
+        else None,
         "blocking_comparisons": result.comparisons,
         "warnings": list(prepared.warnings),
         "changes": {str(k): int(v) for k, v in kinds.items()},

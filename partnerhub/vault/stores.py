@@ -145,6 +145,8 @@ class Vault(_Store):
 
 PERSON_INDEX = "person_index"
 PERSON_CHANGE = "person_change"
+LINK_NODE = "link_node"
+LINK_EDGE = "link_edge"
 
 
 class IdentityStore(_Store):
@@ -165,6 +167,19 @@ class IdentityStore(_Store):
                 ("person_id", "string"),
                 ("link_run", "integer"),
             ],
+        )
+        backend.create_table(
+            LINK_NODE,
+            [
+                ("unique_id", "string"),
+                ("partner", "string"),
+                ("record_key", "string"),
+                ("link_run", "integer"),
+            ],
+        )
+        backend.create_table(
+            LINK_EDGE,
+            [("unique_id_l", "string"), ("unique_id_r", "string"), ("link_run", "integer")],
         )
         backend.create_table(
             PERSON_CHANGE,
@@ -215,10 +230,38 @@ class IdentityStore(_Store):
         )
         return pd.DataFrame(rows, columns=["partner", "record_key", "person_id"])
 
-    def write_person_index(self, index: pd.DataFrame, changes: pd.DataFrame, link_run: int) -> None:
-        """Add a run's index and its changes, in one transaction (the previous run's index
-        stays until the new run has committed in the control plane)."""
+    def link_graph(self, link_run: int | None) -> tuple[pd.DataFrame, set[str]]:
+        """A run's links (unique_id_l, unique_id_r) and the ids of the records it linked."""
+        if link_run is None:
+            return pd.DataFrame(columns=["unique_id_l", "unique_id_r"]), set()
+        edges = self.backend.query(
+            f"SELECT unique_id_l, unique_id_r FROM {self.backend.qualified(LINK_EDGE)} "
+            "WHERE link_run = ?",
+            [link_run],
+        )
+        nodes = self.backend.query(
+            f"SELECT unique_id FROM {self.backend.qualified(LINK_NODE)} WHERE link_run = ?",
+            [link_run],
+        )
+        frame = pd.DataFrame(edges, columns=["unique_id_l", "unique_id_r"])
+        return frame, {r[0] for r in nodes}
+
+    def write_person_index(
+        self,
+        index: pd.DataFrame,
+        changes: pd.DataFrame,
+        link_run: int,
+        nodes: pd.DataFrame,
+        edges: pd.DataFrame,
+    ) -> None:
+        """Add a run's index, its changes and its link graph, in one transaction (the previous
+        run's stay until the new run has committed in the control plane)."""
         with self.backend.transaction():
+            for name, frame in ((LINK_NODE, nodes), (LINK_EDGE, edges)):
+                self.append(
+                    name,
+                    pa.Table.from_pandas(frame.assign(link_run=link_run), preserve_index=False),
+                )
             self.append(
                 PERSON_INDEX,
                 pa.Table.from_pandas(index.assign(link_run=link_run), preserve_index=False),
@@ -230,15 +273,17 @@ class IdentityStore(_Store):
                 )
 
     def prune_person_index(self, keep: int) -> None:
-        """Drop every index but run ``keep``'s (after ``keep`` committed)."""
-        self.backend.execute(
-            f"DELETE FROM {self.backend.qualified(PERSON_INDEX)} WHERE link_run <> ?", [keep]
-        )
+        """Drop every index and link graph but run ``keep``'s (after ``keep`` committed)."""
+        with self.backend.transaction():
+            for name in (PERSON_INDEX, LINK_NODE, LINK_EDGE):
+                self.backend.execute(
+                    f"DELETE FROM {self.backend.qualified(name)} WHERE link_run <> ?", [keep]
+                )
 
     def discard_link_run(self, link_run: int) -> None:
         """Undo a link run that never committed (its index rows and changes)."""
         with self.backend.transaction():
-            for name in (PERSON_INDEX, PERSON_CHANGE):
+            for name in (PERSON_INDEX, PERSON_CHANGE, LINK_NODE, LINK_EDGE):
                 self.backend.execute(
                     f"DELETE FROM {self.backend.qualified(name)} WHERE link_run = ?", [link_run]
                 )

@@ -100,6 +100,11 @@ def test_incremental_linking_keeps_every_unchanged_persons_id(
     assert len(keep) / len(both) > 0.97
     # new records joined existing people or became new ones
     assert len(after) > len(before)
+    # only the new extract's records were scored against the rest: truly incremental
+    new = second.summary["new_records"]
+    assert 0 < new < second.summary["identifier_variants"] / 3
+    # and the result is as good as linking everything
+    assert quality(partnership)["f1"] >= 0.98
 
 
 def test_a_full_rebuild_changes_only_truly_changed_clusters(partnership: Path) -> None:

@@ -94,7 +94,13 @@ def test_identity_store_is_a_separate_store(url: str, tmp_path: Path) -> None:
     identity = IdentityStore(connect_backend(identity_url, tmp_path))
     try:
         assert "source_record" not in vault.backend.table_names()
-        assert identity.backend.table_names() == ["person_change", "person_index", "source_record"]
+        assert identity.backend.table_names() == [
+            "link_edge",
+            "link_node",
+            "person_change",
+            "person_index",
+            "source_record",
+        ]
         row = pa.table(
             {
                 "partner": ["acute"],
