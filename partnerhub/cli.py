@@ -482,7 +482,7 @@ def _demo_link(settings: Any, out: Path) -> None:
     """Link, then score the person index against the synthetic truth (demo only)."""
     import pandas as pd
 
-    from partnerhub.identity import current_person_index, link_partnership, linkage_quality
+    from partnerhub.identity import current_person_index, link_partnership, score_index
     from partnerhub.ingest import load_key
     from partnerhub.ingest.load import open_stores
 
@@ -497,16 +497,10 @@ def _demo_link(settings: Any, out: Path) -> None:
     truth["record_key"] = [
         key.record_key(p, lid) for p, lid in zip(truth["partner"], truth["local_id"], strict=True)
     ]
-    linkable = source.loc[
-        source["nhs_number"].notna()
-        | (source["family_name"].notna() & source["date_of_birth"].notna()),
-        ["partner", "record_key"],
-    ].drop_duplicates()
-    scored = index.merge(linkable, on=["partner", "record_key"]).merge(
-        truth[["partner", "record_key", "person_id"]].rename(columns={"person_id": "truth"}),
-        on=["partner", "record_key"],
+    truth = truth[["partner", "record_key", "person_id"]].rename(
+        columns={"person_id": "true_person"}
     )
-    q = linkage_quality(scored["person_id"], scored["truth"])
+    q = score_index(index, source, truth)
     table = Table(title="Linkage quality against the synthetic truth (records with identifiers)")
     for col in ("records", "precision", "recall", "F1", "people split", "clusters mixing people"):
         table.add_column(col, justify="right")

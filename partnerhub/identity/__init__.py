@@ -5,7 +5,7 @@ Splink Fellegi–Sunter model) and clusters, :mod:`.index` keeps person ids stab
 :mod:`.run` is `partnerhub link`, :mod:`.evaluate` scores a run against truth (synthetic data).
 """
 
-from partnerhub.identity.evaluate import linkage_quality
+from partnerhub.identity.evaluate import linkage_quality, score_index
 from partnerhub.identity.index import Assignment, assign_person_ids
 from partnerhub.identity.model import DEFAULT_THRESHOLD, LinkResult, link_records
 from partnerhub.identity.prepare import Prepared, prepare_records
@@ -29,4 +29,5 @@ __all__ = [
     "linkage_quality",
     "prepare_records",
     "recover_link_runs",
+    "score_index",
 ]

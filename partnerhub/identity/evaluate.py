@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["linkage_quality"]
+__all__ = ["linkage_quality", "score_index"]
 
 
 def _pairs(labels: pd.Series) -> int:
@@ -46,3 +46,20 @@ def linkage_quality(predicted: pd.Series, truth: pd.Series) -> dict[str, Any]:
         "people_split": int((per_true > 1).sum()),
         "largest_cluster": int(per_pred["size"].max()) if len(per_pred) else 0,
     }
+
+
+def score_index(index: pd.DataFrame, source: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
+    """Quality of a person index (partner, record_key, person_id) against ``truth`` (partner,
+    record_key, true_person), over the records of ``source`` that carry something to link on:
+    an NHS number, or a surname and a date of birth (a fire incident has no person)."""
+    linkable = source.loc[
+        source["nhs_number"].notna()
+        | (source["family_name"].notna() & source["date_of_birth"].notna()),
+        ["partner", "record_key"],
+    ].drop_duplicates()
+    scored = index.merge(linkable, on=["partner", "record_key"]).merge(
+        truth, on=["partner", "record_key"]
+    )
+    out = linkage_quality(scored["person_id"], scored["true_person"])
+    out["unscored"] = len(linkable) - len(scored)
+    return out

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from partnerhub.config import load_partnership
-from partnerhub.identity import current_person_index, link_partnership, linkage_quality
+from partnerhub.identity import current_person_index, link_partnership, score_index
 from partnerhub.ingest import PseudonymisationKey, ingest_all, ingest_file, load_key, open_stores
 from partnerhub.synth.partnership import generate
 from partnerhub.vault.stores import PERSON_INDEX
@@ -33,17 +33,9 @@ def quality(partnership: Path) -> dict[str, float]:
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]
         source = stores.identity.records_for_linkage(loads)
-    # score the records that carry something to link on (a fire incident has no person)
-    linkable = source.loc[
-        source["nhs_number"].notna()
-        | (source["family_name"].notna() & source["date_of_birth"].notna()),
-        ["partner", "record_key"],
-    ].drop_duplicates()
-    scored = index.merge(linkable, on=["partner", "record_key"]).merge(
-        truth_of(partnership, load_key(settings)), on=["partner", "record_key"]
-    )
-    assert len(scored) == len(linkable)
-    return linkage_quality(scored["person_id"], scored["true_person"])
+    q = score_index(index, source, truth_of(partnership, load_key(settings)))
+    assert q["unscored"] == 0
+    return q
 
 
 @pytest.fixture(scope="module")
