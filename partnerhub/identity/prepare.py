@@ -144,9 +144,3 @@ def prepare_records(source: pd.DataFrame) -> Prepared:
     text = out[key].astype(str).agg("\x1f".join, axis=1)
     out.insert(0, "unique_id", [hashlib.sha256(t.encode()).hexdigest()[:24] for t in text])
     return Prepared(out, tuple(warnings))
-
-
-def identifiable(records: pd.DataFrame) -> pd.Series:
-    """Records with enough to link on: a name and a date of birth, or an NHS number."""
-    named = records["family_name"].notna() & records["dob"].notna()
-    return named | records["nhs_number"].notna()
