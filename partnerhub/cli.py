@@ -137,6 +137,59 @@ def validate(
         console.print(f"Quality report written to {report}.")
 
 
+@app.command()
+def encode(
+    file: Annotated[Path, typer.Argument(help="The extract to encode (as the contract says).")],
+    partner: Annotated[str, typer.Option(help="Partner id in partnership.toml.")],
+    dataset: Annotated[str, typer.Option(help="Dataset id of that partner.")],
+    secret_file: Annotated[
+        Path,
+        typer.Option(help="The partnership's shared encoding secret (never sent to the hub)."),
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the encoded extract (CSV).")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
+        "partnership.toml"
+    ),
+) -> None:
+    """Privacy-preserving mode: encode an extract's identifiers on your own machine.
+
+    Writes OUT with the attributes, the areas of each postcode and keyed Bloom-filter
+    encodings of the identifiers; no name, date of birth, NHS number, address or postcode.
+    Send OUT to the hub and load it with `partnerhub ingest` as usual.
+    """
+    from partnerhub.geography import load_postcode_lookup
+    from partnerhub.identity.pprl import load_secret
+    from partnerhub.ingest.encode import encode_extract
+    from partnerhub.ingest.load import _dataset
+    from partnerhub.ingest.quality import contract_of
+
+    settings = load_partnership(config)
+    contract = contract_of(settings, _dataset(settings, partner, dataset))
+    if not file.is_file():
+        raise UserError(f"{file}: file not found — check the path")
+    secret = load_secret(secret_file)
+    lookup = load_postcode_lookup(settings.resolve(settings.geography.postcode_lookup))
+    result = encode_extract(contract, file, secret, out, lookup)
+    console.print(
+        f"{file}: encoded {result.encoded:,} of {result.received:,} rows to {result.out}",
+        highlight=False,
+    )
+    for warning in result.warnings:
+        console.print(f"  warning: {warning}", highlight=False)
+    if result.unresolved_postcodes:
+        console.print(
+            f"  {result.unresolved_postcodes:,} postcode(s) not in the lookup at their date: "
+            "those rows have no area",
+            highlight=False,
+        )
+    if result.quarantine_file is not None:
+        console.print(
+            f"  {result.quarantined:,} row(s) not encoded — problems listed in "
+            f"{result.quarantine_file}; fix them and encode again",
+            highlight=False,
+        )
+
+
 def _print_report(summary: dict[str, Any], title: str) -> None:
     """A data-quality report as tables (counts and reasons; never a value)."""
     table = Table(title=title)
@@ -286,7 +339,11 @@ def status(
         table.add_column(col, justify="left" if col == "table" else "right")
     for c in counts:
         if c.rows:
-            live = "—" if c.table in ("source_record", "person_index") else f"{c.current_rows:,}"
+            live = (
+                "—"
+                if c.table in ("source_record", "encoded_record", "person_index")
+                else f"{c.current_rows:,}"
+            )
             table.add_row(c.table, f"{c.rows:,}", live)
     console.print(table)
     table = Table(title=f"Load history (newest {history})")

@@ -66,6 +66,54 @@ def _name(col: str, aliases: bool) -> cl.CustomComparison:
     return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
 
 
+def _dice(col: str, threshold: float) -> cll.CustomLevel:
+    """Dice coefficient of two Bloom filters (BIT columns) at least ``threshold``."""
+    return cll.CustomLevel(
+        f"2.0 * bit_count({col}_l & {col}_r) / (bit_count({col}_l) + bit_count({col}_r)) "
+        f">= {threshold}",
+        label_for_charts=f"Bloom-filter Dice >= {threshold}",
+    )
+
+
+def _encoded_name(col: str, aliases: bool) -> cl.CustomComparison:
+    """The name comparison on encodings: tokens for the exact levels, filters for the rest."""
+    bloom = col.replace("_name", "_bf")
+    levels: list[Any] = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
+    ]
+    if aliases:
+        levels.append(
+            cll.CustomLevel(
+                "len(list_intersect(given_aliases_l, given_aliases_r)) > 0",
+                label_for_charts="nickname or alias",
+            )
+        )
+    levels += [
+        _dice(bloom, 0.75),
+        cll.ExactMatchLevel(col.replace("_name", "_metaphone")).configure(
+            label_for_charts="same Metaphone code"
+        ),
+        _dice(bloom, 0.55),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
+
+
+def _encoded_dob() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel("dob_l = dob_swapped_r", label_for_charts="day and month transposed"),
+            _dice("dob_bf", 0.85),
+            _dice("dob_bf", 0.7),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _dob() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="dob",
@@ -107,18 +155,22 @@ def blocking_rules() -> list[Any]:
         block_on("dob", "given_metaphone"),
         block_on("postcode", "family_metaphone"),
         block_on("postcode", "given_metaphone"),
-        block_on("family_metaphone", "given_metaphone", "substr(dob, 1, 4)"),
+        block_on("family_metaphone", "given_metaphone", "birth_year"),
     ]
 
 
-def settings() -> SettingsCreator:
+def settings(encoded: bool = False) -> SettingsCreator:
+    """The model's settings; ``encoded``: for privacy-preserving mode (see :mod:`.pprl`)."""
+    if encoded:
+        people = [_encoded_name("given_name", True), _encoded_name("family_name", False)]
+        people.append(_encoded_dob())
+    else:
+        people = [_name("given_name", True), _name("family_name", False), _dob()]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            _name("given_name", aliases=True),
-            _name("family_name", aliases=False),
-            _dob(),
+            *people,
             _postcode(),
             cl.ExactMatch("sex"),
             cl.ExactMatch("nhs_number"),
@@ -157,6 +209,22 @@ def _check_blocking(table: Any) -> dict[str, int]:
     return counts
 
 
+_BLOOM_COLUMNS = ("given_bf", "family_bf", "dob_bf")
+
+
+def _create_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, encoded: bool) -> None:
+    """The ``records`` table Splink links: encoded records get their filters as BIT strings
+    and their alias tokens as a list."""
+    con.register("_records_frame", records)
+    replace = ""
+    if encoded:
+        parts = [f"from_hex({c})::BIT AS {c}" for c in _BLOOM_COLUMNS]
+        parts.append("string_split(given_aliases, ' ') AS given_aliases")
+        replace = f" REPLACE ({', '.join(parts)})"
+    con.execute(f"CREATE TABLE records AS SELECT *{replace} FROM _records_frame")
+    con.unregister("_records_frame")
+
+
 def link_records(
     records: pd.DataFrame,
     threshold: float = DEFAULT_THRESHOLD,
@@ -177,13 +245,15 @@ def link_records(
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
     db_api = DuckDBAPI(con)
-    table = db_api.register(records, table_name="records")
+    encoded = "given_bf" in records.columns
+    _create_records(con, records, encoded)
+    table = db_api.register("records", table_name="records")
     comparisons = _check_blocking(table)
     incremental = model is not None and previous_edges is not None
     if model is not None:
         linker = Linker(table, model, log_level=logging.ERROR)
     else:
-        linker = Linker(table, settings(), log_level=logging.ERROR)
+        linker = Linker(table, settings(encoded), log_level=logging.ERROR)
         linker.training.estimate_probability_two_random_records_match(
             [block_on("nhs_number", "dob")], recall=0.8
         )
@@ -200,23 +270,32 @@ def link_records(
         assert previous_edges is not None
         present = set(records["unique_id"])
         known = set(previous_nodes)
-        new = records.loc[~records["unique_id"].isin(known)]
-        old = records.loc[records["unique_id"].isin(known)]
+        con.register("_known", pd.DataFrame({"unique_id": sorted(known)}, dtype=object))
+        con.execute(
+            "CREATE TABLE new_records AS SELECT * FROM records "
+            "WHERE unique_id NOT IN (SELECT unique_id FROM _known)"
+        )
+        con.execute(
+            "CREATE TABLE old_records AS SELECT * FROM records "
+            "WHERE unique_id IN (SELECT unique_id FROM _known)"
+        )
+        new = con.execute("SELECT count(*) FROM new_records").fetchall()[0][0]
+        old = con.execute("SELECT count(*) FROM old_records").fetchall()[0][0]
         kept = previous_edges.loc[
             previous_edges["unique_id_l"].isin(present)
             & previous_edges["unique_id_r"].isin(present)
         ]
         con.register("_kept", kept[["unique_id_l", "unique_id_r"]])
         con.execute("CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM _kept")
-        if len(new):
+        if new:
             for column in ("given_name", "family_name", "postcode"):
                 linker.table_management.compute_tf_table(column)
-            new_table = db_api.register(new, table_name="new_records")
+            new_table = db_api.register("new_records", table_name="new_records")
             parts = [
                 linker.inference.predict_within(new_table, threshold_match_probability=threshold)
             ]
-            if len(old):
-                old_table = db_api.register(old, table_name="old_records")
+            if old:
+                old_table = db_api.register("old_records", table_name="old_records")
                 parts.append(
                     linker.inference.predict_between(
                         old_table, new_table, threshold_match_probability=threshold
@@ -227,8 +306,7 @@ def link_records(
                 con.execute(
                     f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name}"
                 )
-        new_ids = "(SELECT unique_id FROM records WHERE unique_id NOT IN (SELECT * FROM _known))"
-        con.register("_known", pd.DataFrame({"unique_id": sorted(known)}, dtype=object))
+        new_ids = "(SELECT unique_id FROM new_records)"
         involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
     else:
         predictions = linker.inference.predict(threshold_match_probability=threshold)

@@ -20,7 +20,15 @@ import jellyfish
 import pandas as pd
 from nicknames import NickNamer
 
-__all__ = ["PLACEHOLDER_DOBS", "PLACEHOLDER_NAMES", "Prepared", "prepare_records"]
+__all__ = [
+    "FEATURES",
+    "PLACEHOLDER_DOBS",
+    "PLACEHOLDER_NAMES",
+    "Prepared",
+    "prepare_records",
+    "standardise",
+    "with_variant_ids",
+]
 
 PLACEHOLDER_NAMES = frozenset(
     {
@@ -75,8 +83,38 @@ def _metaphone(name: str) -> str:
     return str(jellyfish.metaphone(name))
 
 
-def prepare_records(source: pd.DataFrame) -> Prepared:
-    """``source``: rows of ``source_record`` (partner, record_key, identifier columns)."""
+# The standardised features the model compares (after partner and record_key).
+FEATURES = (
+    "nhs_number",
+    "given_name",
+    "given_aliases",
+    "given_metaphone",
+    "family_name",
+    "family_metaphone",
+    "dob",
+    "birth_year",
+    "sex",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+)
+# What makes two rows the same identifier variant of a record.
+VARIANT_KEY = (
+    "partner",
+    "record_key",
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "postcode",
+)
+
+
+def standardise(source: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The features of each row of ``source`` (identifier columns of ``source_record``), row
+    for row, and warnings about garbage set to missing. The same code runs at the hub (standard
+    mode) and on a partner's machine before encoding (privacy-preserving mode)."""
     frame = source.copy()
     warnings: list[str] = []
     for col in ("given_name", "family_name"):
@@ -90,6 +128,7 @@ def prepare_records(source: pd.DataFrame) -> Prepared:
     if placeholder_dob.any():
         warnings.append(f"{int(placeholder_dob.sum()):,} placeholder date(s) of birth ignored")
     frame["dob"] = dob.where(~placeholder_dob).dt.strftime("%Y-%m-%d")
+    frame["birth_year"] = frame["dob"].str[:4]
     nhs = frame["nhs_number"].where(frame["nhs_number"].notna(), None)
     frame["nhs_number"] = nhs
     postcode = frame["postcode"].where(frame["postcode"].notna(), None)
@@ -108,39 +147,25 @@ def prepare_records(source: pd.DataFrame) -> Prepared:
     for col in ("given_name", "family_name", "dob", "postcode", "sex", "nhs_number"):
         if frame[col].isna().all() and len(frame):
             warnings.append(f"{col} is missing in every record: it cannot help linkage")
-    keep = [
-        "partner",
-        "record_key",
-        "nhs_number",
-        "given_name",
-        "given_aliases",
-        "given_metaphone",
-        "family_name",
-        "family_metaphone",
-        "dob",
-        "sex",
-        "postcode",
-        "postcode_sector",
-        "postcode_district",
-    ]
-    key = [
-        "partner",
-        "record_key",
-        "nhs_number",
-        "given_name",
-        "family_name",
-        "dob",
-        "sex",
-        "postcode",
-    ]
+    return frame, tuple(warnings)
+
+
+def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct identifier variant, sorted, with a ``unique_id`` that is a digest of
+    its content — the same variant has the same id in every run (incremental linking reuses
+    earlier links by these ids)."""
+    key = list(VARIANT_KEY)
     out = (
-        frame[keep]
-        .drop_duplicates(subset=key)
+        frame.drop_duplicates(subset=key)
         .sort_values(key, na_position="last", kind="stable")
         .reset_index(drop=True)
     )
-    # A variant's id is a digest of its content, so the same variant has the same id in every
-    # run (incremental linking reuses earlier links by these ids).
     text = out[key].astype(str).agg("\x1f".join, axis=1)
     out.insert(0, "unique_id", [hashlib.sha256(t.encode()).hexdigest()[:24] for t in text])
-    return Prepared(out, tuple(warnings))
+    return out
+
+
+def prepare_records(source: pd.DataFrame) -> Prepared:
+    """``source``: rows of ``source_record`` (partner, record_key, identifier columns)."""
+    frame, warnings = standardise(source)
+    return Prepared(with_variant_ids(frame[["partner", "record_key", *FEATURES]]), warnings)

@@ -22,6 +22,7 @@ from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
 from partnerhub.identity.index import assign_person_ids
 from partnerhub.identity.model import DEFAULT_THRESHOLD, link_records
+from partnerhub.identity.pprl import prepare_encoded
 from partnerhub.identity.prepare import prepare_records
 from partnerhub.vault import IdentityStore
 
@@ -62,8 +63,16 @@ def link_partnership(
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
     source = identity.records_for_linkage(loads)
-    if source.empty:
+    encoded = identity.records_for_linkage(loads, "encoded_record")
+    if source.empty and encoded.empty:
         raise UserError("nothing to link — load some extracts first (`partnerhub ingest`)")
+    if len(source) and len(encoded):
+        plain = sorted(set(source["partner"] + "/" + source["dataset"]))
+        raise UserError(
+            "some current extracts carry identifiers and some carry encodings "
+            f"(privacy-preserving mode); they cannot be linked together. Plain: {', '.join(plain)}"
+            " — encode these with `partnerhub encode` and load them again"
+        )
     previous_run = control.latest_link_run()
     model = None
     previous_edges: pd.DataFrame | None = None
@@ -75,7 +84,7 @@ def link_partnership(
         previous_edges, previous_nodes = identity.link_graph(previous_run.id)
     elif mode != "full":
         raise UserError(f"unknown link mode {mode!r}: use full or incremental")
-    prepared = prepare_records(source)
+    prepared = prepare_encoded(encoded) if len(encoded) else prepare_records(source)
     result = link_records(
         prepared.records,
         threshold=threshold,
@@ -114,6 +123,7 @@ def link_partnership(
         "warnings": list(prepared.warnings),
         "changes": {str(k): int(v) for k, v in kinds.items()},
         "previous_run": previous_run.id if previous_run else None,
+        "privacy_preserving": bool(len(encoded)),
     }
     control.finish_link_run(
         run_id, records=len(nodes), people=people, model=result.model, summary=summary

@@ -43,9 +43,10 @@ from partnerhub.geography import PostcodeLookup, load_postcode_lookup
 from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
-from partnerhub.ingest.split import split_staged, stage_lookup
+from partnerhub.ingest.split import identity_table, split_staged, stage_lookup
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import validate_staged
+from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "ingest_all",
     "ingest_directory",
     "ingest_file",
+    "is_encoded_extract",
     "open_stores",
     "recover",
 ]
@@ -159,6 +161,15 @@ class LoadResult:
     report: dict[str, Any] | None = None
 
 
+def is_encoded_extract(path: Path) -> bool:
+    """Whether ``path`` is an extract written by ``partnerhub encode`` (a CSV whose header
+    names the encoding version column)."""
+    with path.open("rb") as f:
+        head = f.readline(1 << 16)
+    names = head.decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
+    return "pprl_version" in names
+
+
 def _sha256(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -198,6 +209,8 @@ def ingest_file(
         raise NotFoundError(
             f"{file}: file not found — check the path (or dataset path in {settings.source})"
         )
+    if is_encoded_extract(file):
+        contract = encoded_contract(contract)
     key = key if key is not None else load_key(settings)
     sha, size = _sha256(file)
     seen = stores.control.loaded_with_hash(partner, dataset, sha)
@@ -242,7 +255,7 @@ def ingest_file(
         con.close()
     try:
         with stores.identity.backend.transaction():
-            stores.identity.append("source_record", split.identifiers)
+            stores.identity.append(identity_table(contract), split.identifiers)
             _checkpoint("identity-written")
         _checkpoint("identity-committed")
         with stores.vault.backend.transaction():

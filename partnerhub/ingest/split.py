@@ -20,7 +20,7 @@ from partnerhub.schema import DatasetContract, table
 from partnerhub.vault.backend import SQL_TYPES, quote
 from partnerhub.vault.stores import vault_columns
 
-__all__ = ["Split", "split_staged", "stage_lookup"]
+__all__ = ["AreaJoin", "Split", "area_join", "identity_table", "split_staged", "stage_lookup"]
 
 LOOKUP = "_postcode_lookup"
 
@@ -57,21 +57,18 @@ def split_staged(
     partner, dataset = _lit(contract.partner), _lit(contract.dataset)
 
     ident_cols = []
-    for name, kind in vault_columns("source_record"):
+    for name, kind in vault_columns(identity_table(contract)):
         if name in ("partner", "dataset", "record_key", "load_id"):
             continue
-        ident_cols.append(_field(name, kind, fields, "v"))
+        source = f"pprl_{name}" if contract.encoded and name != "pprl_version" else name
+        ident_cols.append(_field(source, kind, fields, "v") + f" AS {quote(name)}")
     identifiers = con.sql(
         f"SELECT DISTINCT {partner} AS partner, k.record_key, {dataset} AS dataset, "
         f"{', '.join(ident_cols)}, CAST({int(load_id)} AS BIGINT) AS load_id "
         "FROM valid v JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR)"
     ).to_arrow_table()
 
-    canonical = table(contract.table)
-    date_col = "to_date" if contract.table == "residence" else canonical.date_column
-    when = f"v.{quote(date_col)}" if date_col in fields else "CAST(NULL AS DATE)"
-    postcode = "v.postcode" if "postcode" in fields else "CAST(NULL AS VARCHAR)"
-    located = any(c.name == "postcode" for c in canonical.columns)
+    areas = area_join(contract, fields)
     select = []
     for name, kind in vault_columns(contract.table):
         if name == "partner":
@@ -82,18 +79,16 @@ def split_staged(
             select.append(f"{dataset} AS dataset")
         elif name == "load_id":
             select.append(f"CAST({int(load_id)} AS BIGINT) AS load_id")
+        elif name in AREA_FIELDS and contract.encoded:  # resolved on the partner's machine
+            select.append(_field(name, kind, fields, "v") + f" AS {name}")
         elif name in AREA_FIELDS:
-            select.append(f"l.{quote(name)}" if located else f"CAST(NULL AS VARCHAR) AS {name}")
+            select.append(f"{areas.columns[name]} AS {name}")
         else:
-            select.append(_field(name, kind, fields, "v"))
-    yyyymm = f"(year({when}) * 100 + month({when}))"
-    unknown = f"({postcode} IS NOT NULL AND l.key IS NULL)" if located else "false"
+            select.append(_field(name, kind, fields, "v") + f" AS {quote(name)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _attributes AS SELECT {', '.join(select)}, "
-        f"{unknown} AS _unresolved FROM valid v "
-        "JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR) "
-        f"LEFT JOIN {LOOKUP} l ON l.key = replace({postcode}, ' ', '') AND ({when} IS NULL OR "
-        f"({yyyymm} >= coalesce(l.dointr, 0) AND {yyyymm} < coalesce(l.doterm, 999999))) "
+        f"{areas.unresolved} AS _unresolved FROM valid v "
+        f"JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR) {areas.join} "
         "ORDER BY v._line"
     )
     row = con.execute("SELECT count(*) FILTER (_unresolved) FROM _attributes").fetchall()[0]
@@ -103,6 +98,33 @@ def split_staged(
     return Split(identifiers, attributes, unresolved)
 
 
+@dataclass(frozen=True)
+class AreaJoin:
+    """SQL that places each ``valid`` row (alias ``v``) in areas: the postcode looked up in
+    the staged lookup at the fact's date (for a residence, its end date if it has one)."""
+
+    join: str  # LEFT JOIN clause (alias ``l``)
+    columns: dict[str, str]  # area field → expression
+    unresolved: str  # expression: a postcode was given but not known at the date
+
+
+def area_join(contract: DatasetContract, fields: set[str]) -> AreaJoin:
+    canonical = table(contract.table)
+    located = any(c.name == "postcode" for c in canonical.columns)
+    if not located or contract.encoded:
+        return AreaJoin("", {a: "CAST(NULL AS VARCHAR)" for a in AREA_FIELDS}, "false")
+    date_col = "to_date" if contract.table == "residence" else canonical.date_column
+    when = f"v.{quote(date_col)}" if date_col in fields else "CAST(NULL AS DATE)"
+    postcode = "v.postcode" if "postcode" in fields else "CAST(NULL AS VARCHAR)"
+    yyyymm = f"(year({when}) * 100 + month({when}))"
+    return AreaJoin(
+        f"LEFT JOIN {LOOKUP} l ON l.key = replace({postcode}, ' ', '') AND ({when} IS NULL OR "
+        f"({yyyymm} >= coalesce(l.dointr, 0) AND {yyyymm} < coalesce(l.doterm, 999999)))",
+        {a: f"l.{quote(a)}" for a in AREA_FIELDS},
+        f"({postcode} IS NOT NULL AND l.key IS NULL)",
+    )
+
+
 def _fields(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("DESCRIBE valid").fetchall()}
 
@@ -110,8 +132,13 @@ def _fields(con: duckdb.DuckDBPyConnection) -> set[str]:
 def _field(name: str, kind: str, fields: set[str], alias: str) -> str:
     sql_type = SQL_TYPES[kind].replace("DOUBLE PRECISION", "DOUBLE")
     if name in fields:
-        return f"CAST({alias}.{quote(name)} AS {sql_type}) AS {quote(name)}"
-    return f"CAST(NULL AS {sql_type}) AS {quote(name)}"
+        return f"CAST({alias}.{quote(name)} AS {sql_type})"
+    return f"CAST(NULL AS {sql_type})"
+
+
+def identity_table(contract: DatasetContract) -> str:
+    """Where a contract's identifiers go in the identity store."""
+    return "encoded_record" if contract.encoded else "source_record"
 
 
 def _lit(text: str) -> str:

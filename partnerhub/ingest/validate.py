@@ -17,11 +17,13 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from partnerhub.identity.pprl import BLOOM_BITS, ENCODING_VERSION
 from partnerhub.ingest.read import RawExtract
 from partnerhub.ingest.stage import RAW, stage_frame
 from partnerhub.schema import DatasetContract
 from partnerhub.schema.contracts import ContractColumn
 from partnerhub.schema.identifiers import UK_POSTCODE_RE
+from partnerhub.schema.tables import ENCODED_FILTERS, ENCODED_TOKENS
 from partnerhub.vault.backend import quote
 
 __all__ = [
@@ -38,6 +40,13 @@ EARLIEST_DATE = date(1880, 1, 1)
 ROW_ID_FIELDS = frozenset({"spell_id", "episode_id", "crime_ref", "incident_ref"})
 _QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
 NHS_REASON = "NHS number fails the modulus-11 check (or is not 10 digits)"
+_HEX16 = "[0-9a-f]{16}"
+_ENCODING_PATTERNS = {
+    "pprl_version": ENCODING_VERSION,
+    **{f"pprl_{n}": _HEX16 for n in ENCODED_TOKENS},
+    "pprl_given_aliases": f"{_HEX16}( {_HEX16})*",
+    **{f"pprl_{n}": f"[0-9a-f]{{{BLOOM_BITS // 4}}}" for n in ENCODED_FILTERS},
+}
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,9 @@ def _typed(col: ContractColumn, contract: DatasetContract, t: str, n: str) -> st
             f"CASE WHEN {n} <> repeat(left({n}, 1), 10) "
             f"AND (11 - ({total}) % 11) % 11 = {digit[9]} THEN {n} END"
         )
+    if col.maps_to in _ENCODING_PATTERNS:
+        pattern = _lit(_ENCODING_PATTERNS[col.maps_to])
+        return f"CASE WHEN regexp_full_match({t}, {pattern}) THEN {t} END"
     if col.maps_to == "postcode":
         compact = f"upper(regexp_replace({t}, '\\s', '', 'g'))"
         candidate = f"(left({compact}, length({compact}) - 3) || ' ' || right({compact}, 3))"
@@ -130,6 +142,10 @@ def _invalid_reason(col: ContractColumn, contract: DatasetContract) -> str:
         return f"unknown code (allowed: {', '.join(sorted(col.codes or {}))})"
     if col.maps_to == "nhs_number":
         return NHS_REASON
+    if col.maps_to == "pprl_version":
+        return f"unknown encoding version (this hub reads {ENCODING_VERSION}): re-encode the file"
+    if col.maps_to in _ENCODING_PATTERNS:
+        return "not an encoding written by `partnerhub encode` (damaged or edited?)"
     return "not a UK postcode"
 
 

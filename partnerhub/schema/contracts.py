@@ -20,15 +20,23 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from partnerhub.errors import ContractError, NotFoundError, describe_validation_error
-from partnerhub.schema.tables import AREA_COLUMNS, CANONICAL_TABLES, table
+from partnerhub.schema.tables import (
+    AREA_COLUMNS,
+    CANONICAL_TABLES,
+    ENCODED_FILTERS,
+    ENCODED_TOKENS,
+    table,
+)
 
 __all__ = [
+    "ENCODED_FIELDS",
     "IDENTIFIER_FIELDS",
     "ContractColumn",
     "DatasetContract",
     "FileFormat",
     "builtin_contract",
     "builtin_contract_names",
+    "encoded_contract",
     "load_contract",
     "parse_contract",
 ]
@@ -50,6 +58,12 @@ IDENTIFIER_FIELDS: frozenset[str] = frozenset(
     }
 )
 _NOT_MAPPABLE = frozenset({"partner", "record_key", *(c.name for c in AREA_COLUMNS)})
+# Fields an *encoded* extract (privacy-preserving mode, `partnerhub encode`) maps columns to:
+# the encodings of ``encoded_record`` (prefixed ``pprl_``) and the areas the partner resolved.
+ENCODED_FIELDS: frozenset[str] = frozenset(
+    {"pprl_version", *(f"pprl_{n}" for n in (*ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS))}
+)
+_AREA_FIELDS = frozenset(c.name for c in AREA_COLUMNS)
 
 
 class _Frozen(BaseModel):
@@ -114,6 +128,10 @@ class DatasetContract(_Frozen):
     constants: dict[str, str] = Field(
         default_factory=dict, description="canonical fields with one value for every row"
     )
+    encoded: bool = Field(
+        default=False,
+        description="privacy-preserving mode: identifiers arrive encoded (see encoded_contract)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DatasetContract:
@@ -130,7 +148,7 @@ class DatasetContract(_Frozen):
             if col.maps_to in seen_targets:
                 raise ValueError(f"two columns map to {col.maps_to!r}")
             seen_targets.add(col.maps_to)
-            _check_target(col, canonical.name)
+            _check_target(col, canonical.name, self.encoded)
         for field, value in self.constants.items():
             if field in seen_targets:
                 raise ValueError(f"constant {field!r} is also mapped from a column")
@@ -143,6 +161,8 @@ class DatasetContract(_Frozen):
                     f"allowed: {', '.join(sorted(allowed))}"
                 )
             seen_targets.add(field)
+        if self.encoded and "pprl_version" not in seen_targets:
+            raise ValueError("an encoded extract needs its `pprl_version` column")
         if "local_id" not in seen_targets:
             raise ValueError("no column maps to `local_id` (the partner's own id of the person)")
         missing = [
@@ -192,12 +212,21 @@ def _check_date_format(fmt: str) -> None:
         raise ValueError(f"date format {fmt!r} does not hold a full date (day, month and year)")
 
 
-def _check_target(col: ContractColumn, table_name: str) -> None:
+def _check_target(col: ContractColumn, table_name: str, encoded: bool) -> None:
     if col.maps_to == "local_id":
         if col.type != "string":
             raise ValueError(f"column {col.name}: the local id must have type string")
         return
-    if col.maps_to in IDENTIFIER_FIELDS:
+    if encoded and (col.maps_to in ENCODED_FIELDS or col.maps_to in _AREA_FIELDS):
+        if col.type != "string":
+            raise ValueError(f"column {col.name}: {col.maps_to} must have type string")
+        return
+    if encoded and col.maps_to in IDENTIFIER_FIELDS and not _is_fact(col.maps_to, table_name):
+        raise ValueError(
+            f"column {col.name}: an encoded extract carries no identifiers ({col.maps_to}); "
+            "encode it with `partnerhub encode`"
+        )
+    if col.maps_to in IDENTIFIER_FIELDS and not encoded:
         target_type = table("source_record").column(col.maps_to)
     else:
         canonical = table(table_name)
@@ -224,6 +253,52 @@ def _check_target(col: ContractColumn, table_name: str) -> None:
         raise ValueError(
             f"column {col.name}: type {col.type} but {col.maps_to} is {target_type.type}"
         )
+
+
+def _is_fact(identifier: str, table_name: str) -> bool:
+    """An identifier that is also a fact of the table (a birth's date of birth); the postcode
+    never is — the vault keeps only its areas."""
+    return identifier != "postcode" and identifier in table(table_name).column_names
+
+
+def encoded_contract(contract: DatasetContract) -> DatasetContract:
+    """The contract of ``contract``'s extract as ``partnerhub encode`` writes it, in canonical
+    form: a CSV in UTF-8 whose columns are named by canonical field (dates ISO, canonical codes),
+    with no identifier columns, the areas the partner resolved from the postcode at each fact's
+    date, and the encodings."""
+    if contract.encoded:
+        return contract
+    canonical = table(contract.table)
+    columns: list[dict[str, object]] = [{"name": "local_id", "maps_to": "local_id"}]
+    for c in contract.columns:
+        if c.maps_to == "local_id":
+            continue
+        if c.maps_to in IDENTIFIER_FIELDS and not _is_fact(c.maps_to, canonical.name):
+            continue
+        target = canonical.column(c.maps_to)
+        entry: dict[str, object] = {
+            "name": c.maps_to,
+            "maps_to": c.maps_to,
+            "type": target.type,
+            "required": c.required,
+        }
+        if target.type == "code":
+            entry["codes"] = {v: v for v in sorted(target.allowed or ())}
+        columns.append(entry)
+    if "postcode" in canonical.column_names:
+        columns += [{"name": a.name, "maps_to": a.name} for a in AREA_COLUMNS]
+    columns += [{"name": f, "maps_to": f, "required": f == "pprl_version"} for f in _ENCODED_ORDER]
+    data = contract.model_dump(by_alias=True, exclude={"column", "file"})
+    data["column"] = columns
+    data["file"] = {"format": "csv"}
+    data["encoded"] = True
+    return parse_contract(data, f"encoded:{contract.name}")
+
+
+_ENCODED_ORDER = (
+    "pprl_version",
+    *(f"pprl_{n}" for n in (*ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS)),
+)
 
 
 def parse_contract(data: Mapping[str, object], source: str) -> DatasetContract:

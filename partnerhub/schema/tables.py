@@ -23,6 +23,8 @@ from partnerhub.schema.codes import CODE_LISTS
 __all__ = [
     "AREA_COLUMNS",
     "CANONICAL_TABLES",
+    "ENCODED_FILTERS",
+    "ENCODED_TOKENS",
     "Column",
     "ColumnType",
     "Table",
@@ -110,6 +112,22 @@ AREA_COLUMNS: tuple[Column, ...] = (
     _c("ward_code", "string"),
     _c("lad_code", "string"),
 )
+# Privacy-preserving mode (identity/pprl.py): the keyed tokens and Bloom filters a partner sends.
+ENCODED_TOKENS = (
+    "nhs_number",
+    "given_name",
+    "given_metaphone",
+    "family_name",
+    "family_metaphone",
+    "dob",
+    "dob_swapped",
+    "birth_year",
+    "sex",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+)
+ENCODED_FILTERS = ("given_bf", "family_bf", "dob_bf")
 _POSTCODE = _c("postcode", "string", description="postcode at the fact's date (resolved to areas)")
 
 
@@ -139,6 +157,26 @@ _TABLES: tuple[Table, ...] = (
             _c("address_line_2", "string"),
             _c("town", "string"),
             _c("uprn", "string", description="Unique Property Reference Number"),
+        ),
+    ),
+    Table(
+        "encoded_record",
+        "identifiers",
+        "Privacy-preserving mode: a partner record's identifiers as encoded on the partner's "
+        "machine (keyed tokens and Bloom filters); lives only in the identity store.",
+        (
+            *_KEY,
+            _c("dataset", "string", True),
+            _c("pprl_version", "string", True, description="encoding scheme"),
+            *(
+                _c(name, "string", description="keyed token (HMAC-SHA256, 64 bits)")
+                for name in ENCODED_TOKENS
+            ),
+            _c("given_aliases", "string", description="tokens of the forename and its aliases"),
+            *(
+                _c(name, "string", description="Bloom filter, 1,024 bits as hex")
+                for name in ENCODED_FILTERS
+            ),
         ),
     ),
     _attr(

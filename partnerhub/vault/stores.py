@@ -154,11 +154,11 @@ class IdentityStore(_Store):
     the person index linkage builds over them (record → stable ``person_id``)."""
 
     kind = "identity store"
-    loaded_tables = ("source_record",)
+    loaded_tables = ("source_record", "encoded_record")
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
-        self._create(["source_record"])
+        self._create(self.loaded_tables)
         backend.create_table(
             PERSON_INDEX,
             [
@@ -195,6 +195,7 @@ class IdentityStore(_Store):
     def counts(self) -> list[TableCount]:
         return [
             TableCount("source_record", self.backend.count("source_record"), 0),
+            TableCount("encoded_record", self.backend.count("encoded_record"), 0),
             TableCount(
                 PERSON_INDEX,
                 self.backend.count(PERSON_INDEX),
@@ -202,16 +203,19 @@ class IdentityStore(_Store):
             ),
         ]
 
-    def records_for_linkage(self, load_ids: Iterable[int]) -> pd.DataFrame:
-        """Identifier rows of the given (current) loads — for the linkage engine only; never
-        shown to a person."""
+    def records_for_linkage(
+        self, load_ids: Iterable[int], table_name: str = "source_record"
+    ) -> pd.DataFrame:
+        """Identifier rows (``source_record``, or ``encoded_record`` in privacy-preserving
+        mode) of the given (current) loads — for the linkage engine only; never shown to a
+        person."""
         ids = sorted(set(load_ids))
+        cols = [c for c, _ in vault_columns(table_name)]
         if not ids:
-            return pd.DataFrame(columns=[c for c, _ in vault_columns("source_record")])
+            return pd.DataFrame(columns=cols)
         marks = ", ".join("?" for _ in ids)
-        cols = [c for c, _ in vault_columns("source_record")]
         rows = self.backend.query(
-            f"SELECT {quoted_columns(cols)} FROM {self.backend.qualified('source_record')} "
+            f"SELECT {quoted_columns(cols)} FROM {self.backend.qualified(table_name)} "
             f"WHERE load_id IN ({marks})",
             ids,
         )

@@ -93,3 +93,20 @@ def snapshot(partnership: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
         "identity": duckdb_snapshot(partnership / "identity" / "identity.duckdb"),
         "control": sqlite_snapshot(partnership / "control" / "control.db"),
     }
+
+
+def duckdb_text(path: Path) -> str:
+    """The text of every value, one per line, then the file's raw bytes (a planted string
+    stored uncompressed would show there even if no query returned it)."""
+    raw = path.read_bytes().decode("latin-1")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        values: list[str] = []
+        for (name,) in con.execute("SHOW TABLES").fetchall():
+            described = con.execute(f'DESCRIBE "{name}"').fetchall()
+            values += [f"column:{name}.{r[0]}" for r in described]
+            for row in con.execute(f'SELECT * FROM "{name}"').fetchall():
+                values.extend(str(v) for v in row)
+    finally:
+        con.close()
+    return "\n".join(values) + "\n" + raw

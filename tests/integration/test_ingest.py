@@ -25,7 +25,7 @@ from partnerhub.ingest import (
 from partnerhub.ingest.stage import stage_frame
 from partnerhub.ingest.validate import ROW_ID_FIELDS
 from partnerhub.schema import builtin_contract
-from tests.integration.conftest import snapshot, use_postgres
+from tests.integration.conftest import duckdb_text, snapshot, use_postgres
 from tests.unit.ingest.test_bad_inputs import (
     CORPUS,
     ERRORS,
@@ -231,8 +231,8 @@ def test_no_identifier_reaches_the_vault(
             vault_text = _pg_text(stores.vault.backend)
             identity_text = _pg_text(stores.identity.backend)
     if backend == "duckdb":
-        vault_text = _duckdb_text(partnership / "vault" / "vault.duckdb")
-        identity_text = _duckdb_text(partnership / "identity" / "identity.duckdb")
+        vault_text = duckdb_text(partnership / "vault" / "vault.duckdb")
+        identity_text = duckdb_text(partnership / "identity" / "identity.duckdb")
     # every value, and every column name, of each store — exactly
     vault_values, identity_values = set(vault_text.split("\n")), set(identity_text.split("\n"))
     for value in canary.values():
@@ -250,23 +250,6 @@ def test_no_identifier_reaches_the_vault(
     # The one exception: a birth registration's date is the event itself (the registrar's
     # fact); the baby's identifiers are in the identity store like everyone's.
     assert identifier_columns == {"column:birth.date_of_birth"}
-
-
-def _duckdb_text(path: Path) -> str:
-    """The text of every value, one per line, then the file's raw bytes (a planted string
-    stored uncompressed would show there even if no query returned it)."""
-    raw = path.read_bytes().decode("latin-1")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        values: list[str] = []
-        for (name,) in con.execute("SHOW TABLES").fetchall():
-            described = con.execute(f'DESCRIBE "{name}"').fetchall()
-            values += [f"column:{name}.{r[0]}" for r in described]
-            for row in con.execute(f'SELECT * FROM "{name}"').fetchall():
-                values.extend(str(v) for v in row)
-    finally:
-        con.close()
-    return "\n".join(values) + "\n" + raw
 
 
 def _pg_text(backend: object) -> str:
