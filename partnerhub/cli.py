@@ -387,6 +387,12 @@ def link(
     threshold: Annotated[
         float, typer.Option(help="Match probability at or above which two records link.")
     ] = 0.9,
+    diagnostics: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write Splink's diagnostic charts (HTML, for identity stewards) to this folder."
+        ),
+    ] = None,
 ) -> None:
     """Link every current record across partners into people with stable person ids."""
     from partnerhub.identity import link_partnership
@@ -401,8 +407,15 @@ def link(
             stores.control,
             mode="incremental" if incremental else "full",
             threshold=threshold,
+            diagnostics=diagnostics,
         )
     _print_link(result.run_id, result.summary)
+    if diagnostics is not None:
+        console.print(
+            f"Diagnostics (identity stewards only: they show identifiers) in "
+            f"{diagnostics / 'index.html'}",
+            highlight=False,
+        )
 
 
 def _print_link(run_id: int, summary: dict[str, Any]) -> None:

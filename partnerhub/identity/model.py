@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -29,6 +30,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from partnerhub.errors import PartnerHubError
+from partnerhub.identity.diagnostics import write_diagnostics
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -231,6 +233,7 @@ def link_records(
     model: dict[str, Any] | None = None,
     previous_edges: pd.DataFrame | None = None,
     previous_nodes: Collection[str] = (),
+    diagnostics: Path | None = None,
 ) -> LinkResult:
     """Cluster prepared records (see :mod:`.prepare`) into people.
 
@@ -241,6 +244,9 @@ def link_records(
     before (Splink's ``predict_between`` existing and new, and ``predict_within`` new) — the
     existing records are not relinked among themselves. Term frequencies are computed over all
     current records.
+
+    ``diagnostics``: a folder to write Splink's charts to, for identity stewards (see
+    :mod:`.diagnostics`).
     """
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
@@ -266,6 +272,7 @@ def link_records(
             estimate_without_term_frequencies=True,
         )
     scored = 0
+    scored_tables: list[str] = []
     if incremental:
         assert previous_edges is not None
         present = set(records["unique_id"])
@@ -303,6 +310,7 @@ def link_records(
                 )
             for part in parts:
                 scored += 1
+                scored_tables.append(part.physical_name)
                 con.execute(
                     f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name}"
                 )
@@ -310,6 +318,7 @@ def link_records(
         involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
     else:
         predictions = linker.inference.predict(threshold_match_probability=threshold)
+        scored_tables.append(predictions.physical_name)
         con.execute(
             "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
             f"{predictions.physical_name}"
@@ -336,6 +345,16 @@ def link_records(
         nodes, edges, db_api=db_api, node_id_column_name="unique_id"
     ).as_pandas_dataframe()
     saved = json.loads(json.dumps(linker.misc.save_model_to_json(overwrite=True)))
+    if diagnostics is not None:
+        summary = {
+            "records (identifier variants)": len(records),
+            "links (edges)": len(edges),
+            "clusters": int(clusters["cluster_id"].nunique()),
+            "comparisons per blocking rule": comparisons,
+            "mode": "incremental" if incremental else "full",
+            "privacy-preserving": encoded,
+        }
+        write_diagnostics(diagnostics, linker, con, scored_tables, threshold, summary)
     con.close()
     return LinkResult(
         clusters[["unique_id", "cluster_id"]].sort_values("unique_id").reset_index(drop=True),

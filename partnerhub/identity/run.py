@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -59,6 +60,7 @@ def link_partnership(
     *,
     mode: str = "full",
     threshold: float = DEFAULT_THRESHOLD,
+    diagnostics: Path | None = None,
 ) -> LinkRunResult:
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
@@ -91,6 +93,7 @@ def link_partnership(
         model=model,
         previous_edges=previous_edges,
         previous_nodes=previous_nodes,
+        diagnostics=diagnostics,
     )
     nodes = (
         prepared.records[["unique_id", "partner", "record_key"]]

@@ -178,3 +178,28 @@ def test_linking_nothing_is_a_clear_error(partnership: Path) -> None:
     with open_stores(settings) as stores, pytest.raises(UserError, match="load some extracts"):
         link_partnership(stores.identity, stores.control)
     shutil.rmtree(partnership / "vault")
+
+
+def test_diagnostics_for_identity_stewards(partnership: Path) -> None:
+    """`partnerhub link --diagnostics DIR` writes Splink's charts as HTML, the waterfall for
+    the least certain links of this run."""
+    from partnerhub.cli import main
+    from partnerhub.identity.diagnostics import WATERFALL_PAIRS
+
+    toml = str(partnership / "partnership.toml")
+    assert main(["ingest", "--all", "-c", toml]) == 0
+    out = partnership / "identity" / "diagnostics"
+    assert main(["link", "-c", toml, "--diagnostics", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "index.html",
+        "match_weights.html",
+        "m_u_parameters.html",
+        "unlinkables.html",
+        "waterfall.html",
+    }
+    weights = (out / "match_weights.html").read_text()
+    assert "vega" in weights and "nickname or alias" in weights and "postcode" in weights
+    waterfall = (out / "waterfall.html").read_text()
+    assert waterfall.count('"record_number"') >= WATERFALL_PAIRS  # one bar set per pair
+    assert "identity stewards only" in (out / "index.html").read_text()

@@ -46,14 +46,16 @@ def encode_all(partnership: Path, secret: EncodingSecret = SECRET) -> list[tuple
     return out
 
 
-def link_encoded(partnership: Path, files: list[tuple[str, str, Path]]) -> dict[str, float]:
+def link_encoded(
+    partnership: Path, files: list[tuple[str, str, Path]], diagnostics: Path | None = None
+) -> dict[str, float]:
     """Ingest the encoded extracts at the hub, link, and score against truth."""
     settings = load_partnership(partnership / "partnership.toml")
     with open_stores(settings) as stores:
         for partner, dataset, path in files:
             result = ingest_file(stores, partner, dataset, path, today=TODAY)
             assert result.status == "loaded", result.message
-        run = link_partnership(stores.identity, stores.control)
+        run = link_partnership(stores.identity, stores.control, diagnostics=diagnostics)
         assert run.summary["privacy_preserving"] is True
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]
@@ -79,10 +81,14 @@ def link_encoded(partnership: Path, files: list[tuple[str, str, Path]]) -> dict[
 
 
 def test_linking_on_encodings_only_finds_the_people(partnership: Path) -> None:
-    q = link_encoded(partnership, encode_all(partnership))
+    charts = partnership / "identity" / "diagnostics"
+    q = link_encoded(partnership, encode_all(partnership), diagnostics=charts)
     assert q["records"] > 7_000 and q["unscored"] == 0
     assert q["f1"] >= 0.97, q
     assert q["largest_cluster"] <= 25, q
+    weights = (charts / "match_weights.html").read_text()
+    assert "Bloom-filter Dice" in weights  # the encoded model's levels
+    assert (charts / "waterfall.html").is_file()
 
 
 @pytest.mark.slow
