@@ -46,7 +46,16 @@ MAX_COMPARISONS = 50_000_000  # per blocking rule; more means a rule is too loos
 _SEED = 20261125
 
 
-def _name(col: str, aliases: bool) -> cl.CustomComparison:
+def _name(col: str, aliases: bool, encoded: bool = False) -> cl.CustomComparison:
+    """Exact (with term frequencies), nickname/alias, close, same Metaphone, similar, else.
+    Close and similar are Jaro–Winkler on names, or Dice on their Bloom filters (encoded)."""
+    close: Any
+    similar: Any
+    if encoded:
+        bloom = col.replace("_name", "_bf")
+        close, similar = _dice(bloom, 0.75), _dice(bloom, 0.55)
+    else:
+        close, similar = cll.JaroWinklerLevel(col, 0.92), cll.JaroWinklerLevel(col, 0.80)
     levels: list[Any] = [
         cll.NullLevel(col),
         cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
@@ -60,9 +69,9 @@ def _name(col: str, aliases: bool) -> cl.CustomComparison:
         )
     metaphone = col.replace("_name", "_metaphone")
     levels += [
-        cll.JaroWinklerLevel(col, 0.92),
+        close,
         cll.ExactMatchLevel(metaphone).configure(label_for_charts="same Metaphone code"),
-        cll.JaroWinklerLevel(col, 0.80),
+        similar,
         cll.ElseLevel(),
     ]
     return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
@@ -75,31 +84,6 @@ def _dice(col: str, threshold: float) -> cll.CustomLevel:
         f">= {threshold}",
         label_for_charts=f"Bloom-filter Dice >= {threshold}",
     )
-
-
-def _encoded_name(col: str, aliases: bool) -> cl.CustomComparison:
-    """The name comparison on encodings: tokens for the exact levels, filters for the rest."""
-    bloom = col.replace("_name", "_bf")
-    levels: list[Any] = [
-        cll.NullLevel(col),
-        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-    ]
-    if aliases:
-        levels.append(
-            cll.CustomLevel(
-                "len(list_intersect(given_aliases_l, given_aliases_r)) > 0",
-                label_for_charts="nickname or alias",
-            )
-        )
-    levels += [
-        _dice(bloom, 0.75),
-        cll.ExactMatchLevel(col.replace("_name", "_metaphone")).configure(
-            label_for_charts="same Metaphone code"
-        ),
-        _dice(bloom, 0.55),
-        cll.ElseLevel(),
-    ]
-    return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
 
 
 def _encoded_dob() -> cl.CustomComparison:
@@ -164,7 +148,7 @@ def blocking_rules() -> list[Any]:
 def settings(encoded: bool = False) -> SettingsCreator:
     """The model's settings; ``encoded``: for privacy-preserving mode (see :mod:`.pprl`)."""
     if encoded:
-        people = [_encoded_name("given_name", True), _encoded_name("family_name", False)]
+        people = [_name("given_name", True, True), _name("family_name", False, True)]
         people.append(_encoded_dob())
     else:
         people = [_name("given_name", True), _name("family_name", False), _dob()]
