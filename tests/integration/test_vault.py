@@ -94,7 +94,9 @@ def test_identity_store_is_a_separate_store(url: str, tmp_path: Path) -> None:
     identity = IdentityStore(connect_backend(identity_url, tmp_path))
     try:
         assert "source_record" not in vault.backend.table_names()
+        assert "encoded_record" not in vault.backend.table_names()
         assert identity.backend.table_names() == [
+            "encoded_record",
             "link_edge",
             "link_node",
             "person_change",
