@@ -51,10 +51,12 @@ def linkage_quality(predicted: pd.Series, truth: pd.Series) -> dict[str, Any]:
 def score_index(index: pd.DataFrame, source: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
     """Quality of a person index (partner, record_key, person_id) against ``truth`` (partner,
     record_key, true_person), over the records of ``source`` that carry something to link on:
-    an NHS number, or a surname and a date of birth (a fire incident has no person)."""
+    an NHS number, or a surname and a date of birth (a fire incident has no person).
+    ``source``: rows of ``source_record``, or of ``encoded_record`` (privacy-preserving mode,
+    where the date of birth's token is ``dob``)."""
+    dob = source["date_of_birth"] if "date_of_birth" in source else source["dob"]
     linkable = source.loc[
-        source["nhs_number"].notna()
-        | (source["family_name"].notna() & source["date_of_birth"].notna()),
+        source["nhs_number"].notna() | (source["family_name"].notna() & dob.notna()),
         ["partner", "record_key"],
     ].drop_duplicates()
     scored = index.merge(linkable, on=["partner", "record_key"]).merge(

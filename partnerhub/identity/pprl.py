@@ -52,14 +52,12 @@ __all__ = [
 ENCODING_VERSION = "pprl-v1"
 BLOOM_BITS = 1024
 _K = {"given_name": 24, "family_name": 24, "dob": 20}  # bits set per q-gram
-_TOKENS = ENCODED_TOKENS
-_FILTERS = ENCODED_FILTERS
 # The columns of an encoded extract that carry identity (all text; filters as hex).
 ENCODED_COLUMNS: tuple[str, ...] = (
     "pprl_version",
-    *_TOKENS,
+    *ENCODED_TOKENS,
     "given_aliases",
-    *_FILTERS,
+    *ENCODED_FILTERS,
 )
 MIN_SECRET_BYTES = 32
 
@@ -133,7 +131,7 @@ def encode_identifiers(
     frame["dob_swapped"] = dob.str[:5] + dob.str[8:10] + "-" + dob.str[5:7]
     out = pd.DataFrame(index=frame.index)
     out["pprl_version"] = ENCODING_VERSION
-    for feature in _TOKENS:
+    for feature in ENCODED_TOKENS:
         key = secret.key(feature if feature != "dob_swapped" else "dob")
         out[feature] = _each(frame[feature], partial(_token, key))
     alias_key = secret.key("given_name")  # an alias is compared with names: same key
@@ -141,7 +139,7 @@ def encode_identifiers(
         " ".join(sorted(_token(alias_key, a) for a in v)) if isinstance(v, list) else None
         for v in frame["given_aliases"]
     ]
-    for feature, column in zip(("given_name", "family_name", "dob"), _FILTERS, strict=True):
+    for feature, column in zip(("given_name", "family_name", "dob"), ENCODED_FILTERS, strict=True):
         key = secret.key(f"{feature}/bloom")
         out[column] = _each(frame[feature], partial(bloom_filter, key, feature))
     return out, warnings
@@ -169,5 +167,5 @@ def prepare_encoded(encoded: pd.DataFrame) -> Prepared:
             f"encoded records of version(s) {', '.join(sorted(versions))}: this hub links "
             f"{ENCODING_VERSION} — ask the partners to re-encode with this release"
         )
-    columns = ["partner", "record_key", *ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS]
+    columns = ["partner", "record_key", *ENCODED_COLUMNS[1:]]
     return Prepared(with_variant_ids(encoded[columns]))

@@ -60,9 +60,11 @@ IDENTIFIER_FIELDS: frozenset[str] = frozenset(
 _NOT_MAPPABLE = frozenset({"partner", "record_key", *(c.name for c in AREA_COLUMNS)})
 # Fields an *encoded* extract (privacy-preserving mode, `partnerhub encode`) maps columns to:
 # the encodings of ``encoded_record`` (prefixed ``pprl_``) and the areas the partner resolved.
-ENCODED_FIELDS: frozenset[str] = frozenset(
-    {"pprl_version", *(f"pprl_{n}" for n in (*ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS))}
+_ENCODED_ORDER = (
+    "pprl_version",
+    *(f"pprl_{n}" for n in (*ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS)),
 )
+ENCODED_FIELDS: frozenset[str] = frozenset(_ENCODED_ORDER)
 _AREA_FIELDS = frozenset(c.name for c in AREA_COLUMNS)
 
 
@@ -293,12 +295,6 @@ def encoded_contract(contract: DatasetContract) -> DatasetContract:
     data["file"] = {"format": "csv"}
     data["encoded"] = True
     return parse_contract(data, f"encoded:{contract.name}")
-
-
-_ENCODED_ORDER = (
-    "pprl_version",
-    *(f"pprl_{n}" for n in (*ENCODED_TOKENS, "given_aliases", *ENCODED_FILTERS)),
-)
 
 
 def parse_contract(data: Mapping[str, object], source: str) -> DatasetContract:

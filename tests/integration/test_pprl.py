@@ -14,13 +14,14 @@ from partnerhub.cli import main
 from partnerhub.config import load_partnership
 from partnerhub.errors import UserError
 from partnerhub.geography import load_postcode_lookup
-from partnerhub.identity import current_person_index, link_partnership, linkage_quality
+from partnerhub.identity import current_person_index, link_partnership, score_index
 from partnerhub.identity.pprl import EncodingSecret
 from partnerhub.ingest import ingest_file, load_key, open_stores
 from partnerhub.ingest.encode import encode_extract
 from partnerhub.ingest.quality import contract_of
 from partnerhub.synth.partnership import generate
 from tests.integration.conftest import duckdb_text
+from tests.integration.test_linkage import truth_of
 
 TODAY = date(2025, 4, 1)
 SECRET = EncodingSecret(b"a shared secret of the test partnership, 32+ bytes")
@@ -61,23 +62,9 @@ def link_encoded(
         loads = [ld.id for ld in stores.control.current_loads().values()]
         encoded = stores.identity.records_for_linkage(loads, "encoded_record")
         assert stores.identity.records_for_linkage(loads).empty  # no identifiers at the hub
-    key = load_key(settings)
-    truth = pd.read_parquet(partnership / "truth" / "source_records.parquet")
-    truth["record_key"] = [
-        key.record_key(p, lid) for p, lid in zip(truth["partner"], truth["local_id"], strict=True)
-    ]
-    # scored: records with something to link on (as in standard mode's score_index)
-    linkable = encoded.loc[
-        encoded["nhs_number"].notna() | (encoded["family_name"].notna() & encoded["dob"].notna()),
-        ["partner", "record_key"],
-    ].drop_duplicates()
-    scored = index.merge(linkable, on=["partner", "record_key"]).merge(
-        truth[["partner", "record_key", "person_id"]].rename(columns={"person_id": "truth"}),
-        on=["partner", "record_key"],
-    )
-    quality = linkage_quality(scored["person_id"], scored["truth"])
-    quality["unscored"] = len(linkable) - len(scored)  # records with no truth (a planted canary)
-    return quality
+    # scored: records with something to link on, as in standard mode; a planted canary has
+    # no truth and is counted as unscored
+    return score_index(index, encoded, truth_of(partnership, load_key(settings)))
 
 
 def test_linking_on_encodings_only_finds_the_people(partnership: Path) -> None:
