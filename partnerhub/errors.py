@@ -9,10 +9,13 @@ escapes is our bug and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "ConfigError",
     "ContractError",
     "NotFoundError",
     "PartnerHubError",
+    "PermissionDeniedError",
+    "PolicyError",
     "UserError",
     "describe_validation_error",
 ]
@@ -38,6 +41,18 @@ class ContractError(UserError):
 
 class NotFoundError(UserError):
     """A named thing (partner, dataset, file) does not exist."""
+
+
+class PolicyError(UserError):
+    """No data-sharing agreement in force permits what was asked (API: 403)."""
+
+
+class AuthenticationError(UserError):
+    """No token, or a token that is not valid (API: 401)."""
+
+
+class PermissionDeniedError(UserError):
+    """The user's role may not do this (API: 403)."""
 
 
 def describe_validation_error(source: str, exc: object) -> str:

@@ -43,6 +43,13 @@ pseudonymisation_key_file = "keys/pseudonymisation.key"
 # ...or an environment variable, used when it is set.
 pseudonymisation_key_env = "PARTNERHUB_PSEUDONYMISATION_KEY"
 
+[governance]
+# Folder of data-sharing agreements, one TOML file each (see docs/agreements.md).
+agreements = "agreements"
+# Where the audit log's head (its newest entry's number and signature) is kept, outside the
+# control-plane database, so deleting the newest entries is detected too.
+audit_anchor = "control/audit.head"
+
 # One [[partner]] block per partner; one [[partner.dataset]] per extract it sends.
 # `contract` is a contract TOML (see docs/contracts.md) or builtin:<name> for a shipped one.
 [[partner]]

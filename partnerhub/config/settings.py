@@ -19,6 +19,7 @@ __all__ = [
     "ControlPlaneSettings",
     "DatasetSettings",
     "GeographySettings",
+    "GovernanceSettings",
     "IdentityStoreSettings",
     "KeySettings",
     "PartnerSettings",
@@ -79,6 +80,11 @@ class KeySettings(_Frozen):
     pseudonymisation_key_env: str = "PARTNERHUB_PSEUDONYMISATION_KEY"
 
 
+class GovernanceSettings(_Frozen):
+    agreements: Path = Path("agreements")
+    audit_anchor: Path = Path("control/audit.head")
+
+
 class DatasetSettings(_Frozen):
     id: str = Field(pattern=_ID)
     contract: str = Field(
@@ -113,6 +119,7 @@ class Partnership(_Frozen):
     identity_store: IdentityStoreSettings = Field(default_factory=IdentityStoreSettings)
     control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     partners: tuple[PartnerSettings, ...] = Field(alias="partner", min_length=1)
     source: Path | None = Field(default=None, exclude=True)
 

@@ -1,16 +1,32 @@
-"""The control plane: loads and quarantine now; agreements, users, releases, outbox and audit
-with their issues. SQLAlchemy models, Alembic migrations; SQLite default, PostgreSQL supported."""
+"""The control plane: datasets, loads and quarantine, link runs, users and tokens, releases and
+the audit log. SQLAlchemy models, Alembic migrations; SQLite default, PostgreSQL supported."""
 
-from partnerhub.control.models import LOAD_STATUSES, Dataset, LinkRun, Load, QuarantineRow
+from partnerhub.control.models import (
+    LOAD_STATUSES,
+    ApiToken,
+    AuditEntry,
+    Dataset,
+    LinkRun,
+    Load,
+    QuarantineRow,
+    Release,
+    ReviewDecision,
+    User,
+)
 from partnerhub.control.plane import ControlPlane, open_control_plane, sqlalchemy_url
 
 __all__ = [
     "LOAD_STATUSES",
+    "ApiToken",
+    "AuditEntry",
     "ControlPlane",
     "Dataset",
     "LinkRun",
     "Load",
     "QuarantineRow",
+    "Release",
+    "ReviewDecision",
+    "User",
     "open_control_plane",
     "sqlalchemy_url",
 ]

@@ -11,7 +11,19 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["LOAD_STATUSES", "Base", "Dataset", "LinkRun", "Load", "QuarantineRow"]
+__all__ = [
+    "LOAD_STATUSES",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Dataset",
+    "LinkRun",
+    "Load",
+    "QuarantineRow",
+    "Release",
+    "ReviewDecision",
+    "User",
+]
 
 # pending: started, not committed (a crash leaves it; recovery removes it and its rows)
 # loaded: committed; the newest loaded load of a dataset is its current one
@@ -76,6 +88,54 @@ class QuarantineRow(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class User(Base):
+    """A person (or a partner system) who uses PartnerHub, with one role. ``partner`` is the
+    partner they act for (none for hub staff: IG officer, admin, identity steward)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str | None] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """An API token: ``ph_<token_id>_<secret>``; only the argon2 hash of the secret is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Release(Base):
+    """One output that left the vault through the gate, with what permitted it."""
+
+    __tablename__ = "release"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(128))
+    recipient: Mapped[str] = mapped_column(String(64))  # the receiving partner
+    purpose: Mapped[str] = mapped_column(String(32))
+    output_kind: Mapped[str] = mapped_column(String(32))
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    agreement_sha256: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)  # what was computed, JSON
+    disclosure: Mapped[str] = mapped_column(Text)  # settings and suppression counts, JSON
+    media_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class LinkRun(Base):
     """One run of record linkage; its id versions the model parameters it used or estimated."""
 
@@ -91,3 +151,34 @@ class LinkRun(Base):
     summary: Mapped[str | None] = mapped_column(Text)  # blocking counts, warnings, changes
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One entry of the append-only, hash-chained audit log (see governance/audit.py). Nothing
+    in PartnerHub updates or deletes these rows."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ReviewDecision(Base):
+    """An identity steward's decision on a pair of identifier variants (clerical review).
+    The newest decision on a pair stands; earlier ones stay in the audit log."""
+
+    __tablename__ = "review_decision"
+
+    unique_id_l: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unique_id_r: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))  # match | non_match
+    steward: Mapped[str] = mapped_column(String(128))
+    link_run: Mapped[int] = mapped_column(Integer)  # the run whose review band showed the pair
+    match_probability: Mapped[float] = mapped_column(Float)
+    decided_at: Mapped[datetime] = mapped_column(DateTime)

@@ -9,7 +9,7 @@ other load are invisible, and recovery deletes them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from partnerhub.control.models import Dataset, LinkRun, Load, QuarantineRow
+from partnerhub.control.models import Dataset, LinkRun, Load, QuarantineRow, ReviewDecision
 from partnerhub.errors import ConfigError
 
 __all__ = ["ControlPlane", "open_control_plane", "sqlalchemy_url"]
@@ -115,9 +115,11 @@ class ControlPlane:
         quarantine: pd.DataFrame,
         contract_sha256: str,
         message: str | None = None,
+        on_commit: Callable[[Session], object] | None = None,
     ) -> None:
         """Commit the load (the commit point of the whole ingest) with its quarantine, and
-        register its dataset — all in one transaction."""
+        register its dataset — all in one transaction (``on_commit`` joins it: the audit
+        entry of the load commits with the load or not at all)."""
         with self.session() as s:
             load = s.get_one(Load, load_id)
             self._register_dataset(s, load, contract_sha256)
@@ -140,14 +142,20 @@ class ControlPlane:
                         for r in quarantine.itertuples(index=False)
                     ],
                 )
+            if on_commit is not None:
+                on_commit(s)
 
-    def reject_load(self, **fields: Any) -> int:
+    def reject_load(
+        self, on_commit: Callable[[Session, int], object] | None = None, **fields: Any
+    ) -> int:
         """Record a file that could not be read at all (nothing was loaded)."""
         with self.session() as s:
             now = _now()
             load = Load(status="rejected", started_at=now, finished_at=now, **fields)
             s.add(load)
             s.flush()
+            if on_commit is not None:
+                on_commit(s, int(load.id))
             return int(load.id)
 
     def remove_load(self, load_id: int) -> None:
@@ -225,8 +233,11 @@ class ControlPlane:
         people: int,
         model: dict[str, Any],
         summary: dict[str, Any],
+        on_commit: Callable[[Session], object] | None = None,
     ) -> None:
         with self.session() as s:
+            if on_commit is not None:
+                on_commit(s)
             run = s.get_one(LinkRun, run_id)
             run.status, run.records, run.people = "done", records, people
             run.model = json.dumps(model, sort_keys=True)
@@ -244,6 +255,44 @@ class ControlPlane:
     def latest_link_run(self) -> LinkRun | None:
         done = [r for r in self.link_runs() if r.status == "done"]
         return done[-1] if done else None
+
+    # -- clerical review ------------------------------------------------------------------
+    def record_review_decision(
+        self,
+        unique_id_l: str,
+        unique_id_r: str,
+        decision: str,
+        steward: str,
+        link_run: int,
+        match_probability: float,
+        on_commit: Callable[[Session], object] | None = None,
+    ) -> None:
+        """Store (or replace) a steward's decision on a pair; ``on_commit`` joins the
+        transaction (the audit entry)."""
+        a, b = sorted((unique_id_l, unique_id_r))
+        with self.session() as s:
+            row = s.get(ReviewDecision, (a, b))
+            if row is None:
+                row = ReviewDecision(unique_id_l=a, unique_id_r=b)
+                s.add(row)
+            row.decision, row.steward, row.link_run = decision, steward, link_run
+            row.match_probability, row.decided_at = match_probability, _now()
+            if on_commit is not None:
+                on_commit(s)
+
+    def review_decisions(self) -> pd.DataFrame:
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    ReviewDecision.unique_id_l,
+                    ReviewDecision.unique_id_r,
+                    ReviewDecision.decision,
+                    ReviewDecision.steward,
+                )
+            ).all()
+        return pd.DataFrame(
+            rows, columns=["unique_id_l", "unique_id_r", "decision", "steward"], dtype=object
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -44,7 +44,7 @@ def write_diagnostics(
         "m_u_parameters.html": linker.visualisations.m_u_parameters_chart(),
         "unlinkables.html": linker.evaluation.unlinkables_chart(),
     }
-    sample = _waterfall(linker, con, predictions)
+    sample = _waterfall(linker, con, predictions, threshold)
     if sample is not None:
         charts["waterfall.html"] = sample
     for name, chart in charts.items():
@@ -56,13 +56,17 @@ def write_diagnostics(
     return [index, *written]
 
 
-def _waterfall(linker: Linker, con: duckdb.DuckDBPyConnection, predictions: list[str]) -> Any:
+def _waterfall(
+    linker: Linker, con: duckdb.DuckDBPyConnection, predictions: list[str], threshold: float
+) -> Any:
     """Score a sample of this run's links again with every intermediate column kept (Splink
     keeps them only if asked, which a full prediction cannot afford) and chart them."""
     if not predictions:
         return None
     union = " UNION ALL ".join(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {p}" for p in predictions
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {p} "
+        f"WHERE match_probability >= {float(threshold)!r}"
+        for p in predictions
     )
     pairs = con.execute(
         f"SELECT unique_id_l, unique_id_r FROM ({union}) "

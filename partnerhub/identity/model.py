@@ -31,6 +31,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from partnerhub.errors import PartnerHubError
 from partnerhub.identity.diagnostics import write_diagnostics
+from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -40,6 +41,7 @@ __all__ = [
     "link_records",
     "settings",
 ]
+_PAIR = ["unique_id_l", "unique_id_r"]
 
 DEFAULT_THRESHOLD = 0.9
 MAX_COMPARISONS = 50_000_000  # per blocking rule; more means a rule is too loose for the data
@@ -173,6 +175,9 @@ class LinkResult:
     model: dict[str, Any]  # the trained Splink settings (parameters), for the control plane
     comparisons: dict[str, int]  # blocking rule → comparisons it generates
     edges: pd.DataFrame  # unique_id_l < unique_id_r: every link the clusters were built from
+    review: pd.DataFrame  # pairs in the review band: unique_id_l, unique_id_r, match_probability
+    decisions_applied: int = 0  # edges added or removed by stewards' decisions
+    labels: int = 0  # match decisions used as labels to re-estimate m
 
 
 def _check_blocking(table: Any) -> dict[str, int]:
@@ -218,8 +223,13 @@ def link_records(
     previous_edges: pd.DataFrame | None = None,
     previous_nodes: Collection[str] = (),
     diagnostics: Path | None = None,
+    decisions: pd.DataFrame | None = None,
 ) -> LinkResult:
     """Cluster prepared records (see :mod:`.prepare`) into people.
+
+    Pairs scored from ``REVIEW_LOW`` up to the threshold are returned as the clerical-review
+    band; ``decisions`` (unique_id_l, unique_id_r, decision) are stewards' decisions, applied
+    to the links and — match decisions, in a full run — used to re-estimate m (:mod:`.review`).
 
     Full (``model`` None): estimate the parameters, then score every blocked pair.
 
@@ -255,6 +265,14 @@ def link_records(
             block_on("postcode_district", "family_metaphone"),
             estimate_without_term_frequencies=True,
         )
+    present = set(records["unique_id"])
+    decided = decisions if decisions is not None else pd.DataFrame(columns=[*_PAIR, "decision"])
+    labels = match_labels(decided, present)
+    if model is None and len(labels):
+        con.register("_labels", labels)
+        con.execute("CREATE TABLE review_labels AS SELECT * FROM _labels")
+        linker.training.estimate_m_from_pairwise_labels("review_labels")
+    low = min(REVIEW_LOW, threshold)
     scored = 0
     scored_tables: list[str] = []
     if incremental:
@@ -282,30 +300,29 @@ def link_records(
             for column in ("given_name", "family_name", "postcode"):
                 linker.table_management.compute_tf_table(column)
             new_table = db_api.register("new_records", table_name="new_records")
-            parts = [
-                linker.inference.predict_within(new_table, threshold_match_probability=threshold)
-            ]
+            parts = [linker.inference.predict_within(new_table, threshold_match_probability=low)]
             if old:
                 old_table = db_api.register("old_records", table_name="old_records")
                 parts.append(
                     linker.inference.predict_between(
-                        old_table, new_table, threshold_match_probability=threshold
+                        old_table, new_table, threshold_match_probability=low
                     )
                 )
             for part in parts:
                 scored += 1
                 scored_tables.append(part.physical_name)
                 con.execute(
-                    f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name}"
+                    f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name} "
+                    f"WHERE match_probability >= {float(threshold)!r}"
                 )
         new_ids = "(SELECT unique_id FROM new_records)"
         involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
     else:
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        predictions = linker.inference.predict(threshold_match_probability=low)
         scored_tables.append(predictions.physical_name)
         con.execute(
             "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
-            f"{predictions.physical_name}"
+            f"{predictions.physical_name} WHERE match_probability >= {float(threshold)!r}"
         )
         involving_new = ""
     deterministic = (
@@ -324,6 +341,27 @@ def link_records(
         "SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, "
         "greatest(unique_id_l, unique_id_r) AS unique_id_r FROM edges ORDER BY ALL"
     ).fetchdf()
+    edges, applied = apply_decisions(edges, decided, present)
+    band = " UNION ALL ".join(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {t} "
+        f"WHERE match_probability < {float(threshold)!r}"
+        for t in scored_tables
+    )
+    review = (
+        con.execute(
+            "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, "
+            "greatest(unique_id_l, unique_id_r) AS unique_id_r, "
+            f"max(match_probability) AS match_probability FROM ({band}) GROUP BY ALL ORDER BY ALL"
+        ).fetchdf()
+        if scored_tables
+        else pd.DataFrame(columns=[*_PAIR, "match_probability"])
+    )
+    linked = set(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True))
+    keep = [
+        (a, b) not in linked
+        for a, b in zip(review["unique_id_l"], review["unique_id_r"], strict=True)
+    ]
+    review = review[keep].reset_index(drop=True)
     nodes = records[["unique_id"]]
     clusters = cluster_pairwise_predictions_at_threshold(
         nodes, edges, db_api=db_api, node_id_column_name="unique_id"
@@ -345,4 +383,7 @@ def link_records(
         saved,
         comparisons,
         edges,
+        review,
+        applied,
+        len(labels) if model is None else 0,
     )

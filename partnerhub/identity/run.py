@@ -13,11 +13,13 @@ the control plane marks it *done*. :func:`recover_link_runs` removes what a cras
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
@@ -61,7 +63,10 @@ def link_partnership(
     mode: str = "full",
     threshold: float = DEFAULT_THRESHOLD,
     diagnostics: Path | None = None,
+    on_commit: Callable[[Session, int, dict[str, Any]], object] | None = None,
 ) -> LinkRunResult:
+    """Link every current load's records into the person index. ``on_commit`` runs inside
+    the transaction that commits the run (the caller's audit entry)."""
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
     source = identity.records_for_linkage(loads)
@@ -94,6 +99,7 @@ def link_partnership(
         previous_edges=previous_edges,
         previous_nodes=previous_nodes,
         diagnostics=diagnostics,
+        decisions=control.review_decisions(),
     )
     nodes = (
         prepared.records[["unique_id", "partner", "record_key"]]
@@ -111,6 +117,7 @@ def link_partnership(
         run_id,
         prepared.records[["unique_id", "partner", "record_key"]],
         result.edges,
+        result.review,
     )
     people = int(assignment.index["person_id"].nunique())
     kinds = assignment.changes["kind"].value_counts().to_dict() if len(assignment.changes) else {}
@@ -127,9 +134,17 @@ def link_partnership(
         "changes": {str(k): int(v) for k, v in kinds.items()},
         "previous_run": previous_run.id if previous_run else None,
         "privacy_preserving": bool(len(encoded)),
+        "review_pairs": len(result.review),
+        "review_decisions_applied": result.decisions_applied,
+        "review_labels_for_m": result.labels,
     }
     control.finish_link_run(
-        run_id, records=len(nodes), people=people, model=result.model, summary=summary
+        run_id,
+        records=len(nodes),
+        people=people,
+        model=result.model,
+        summary=summary,
+        on_commit=(lambda s: on_commit(s, run_id, summary)) if on_commit else None,
     )
     identity.prune_person_index(keep=run_id)
     return LinkRunResult(run_id, mode, len(nodes), people, assignment.changes, summary)

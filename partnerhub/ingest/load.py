@@ -40,6 +40,8 @@ from partnerhub.config.settings import DatasetSettings
 from partnerhub.control import ControlPlane, open_control_plane
 from partnerhub.errors import ContractError, NotFoundError, UserError
 from partnerhub.geography import PostcodeLookup, load_postcode_lookup
+from partnerhub.governance.audit import AuditLog, audit_key
+from partnerhub.governance.users import operator
 from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
@@ -89,6 +91,7 @@ class Stores:
     identity: IdentityStore
     control: ControlPlane
     _lookup: PostcodeLookup | None = field(default=None, repr=False)
+    _audit: AuditLog | None = field(default=None, repr=False)
 
     @property
     def lookup(self) -> PostcodeLookup:
@@ -97,6 +100,15 @@ class Stores:
                 self.settings.resolve(self.settings.geography.postcode_lookup)
             )
         return self._lookup
+
+    @property
+    def audit(self) -> AuditLog:
+        """The partnership's audit log (keyed from the pseudonymisation key)."""
+        if self._audit is None:
+            key = load_key(self.settings)
+            anchor = self.settings.resolve(self.settings.governance.audit_anchor)
+            self._audit = AuditLog(self.control, audit_key(key.secret), anchor)
+        return self._audit
 
     def close(self) -> None:
         self.vault.close()
@@ -237,7 +249,18 @@ def ingest_file(
         try:
             staged = stage_extract(con, file, contract)
         except ContractError as exc:
-            load_id = stores.control.reject_load(message=str(exc), **meta)
+            load_id = stores.control.reject_load(
+                message=str(exc),
+                on_commit=lambda s, lid: stores.audit.append(
+                    operator(),
+                    "load_rejected",
+                    f"load {lid}",
+                    {"partner": partner, "dataset": dataset, "file_sha256": sha},
+                    session=s,
+                ),
+                **meta,
+            )
+            stores.audit.write_anchor()
             return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
         counts = validate_staged(con, contract, today or date.today(), staged.ragged)
         previous = stores.control.current_loads().get((partner, dataset))
@@ -272,6 +295,21 @@ def ingest_file(
             quarantine=quarantine,
             contract_sha256=hashlib.sha256(contract.model_dump_json().encode()).hexdigest(),
             message=f"supersedes load {superseded}" if superseded else None,
+            on_commit=lambda s: stores.audit.append(
+                operator(),
+                "load",
+                f"load {load_id}",
+                {
+                    "partner": partner,
+                    "dataset": dataset,
+                    "file_sha256": sha,
+                    "received": counts.received,
+                    "loaded": counts.valid,
+                    "quarantined": counts.quarantined,
+                    "supersedes": superseded,
+                },
+                session=s,
+            ),
         )
     except BaseException:
         # A failure in Python (a full disk, a lost connection): undo now rather than at the
@@ -279,6 +317,7 @@ def ingest_file(
         recover(stores)
         raise
     _checkpoint("load-committed")
+    stores.audit.write_anchor()
     _sync_current(stores)
     message = f"loaded {counts.valid:,} of {counts.received:,} rows"
     if counts.quarantined:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from partnerhub.errors import UserError
+from partnerhub.schema import table as canonical_table
 from partnerhub.synth.benefits import build_benefits
 from partnerhub.synth.community import build_community
 from partnerhub.synth.education import build_education
@@ -116,6 +117,7 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
     _write_truth(built, facts, extracts, records, out / "truth", people, seed, counts)
     _write_partnership_toml(extracts, out / "partnership.toml", people, seed)
     _write_synthetic_key(out / "keys" / "pseudonymisation.key", seed)
+    _write_agreements(extracts, out / "agreements")
     return SynthResult(out=out, people=people, seed=seed, counts=counts)
 
 
@@ -309,6 +311,71 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
             ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert set(NOISE_PROFILES) >= {ex.contract.partner for ex in extracts}
+
+
+_AGREEMENTS = (
+    # (file, id, title, purposes, output kinds, recipients (None: all), start, expiry)
+    (
+        "performance.toml",
+        "partnershire-performance",
+        "Partnershire performance management and service planning",
+        ["performance_management", "service_planning"],
+        ["aggregate", "model_summary"],
+        None,
+        "2024-04-01",
+        "2029-03-31",
+    ),
+    (
+        "research-2023.toml",
+        "partnershire-research-2023",
+        "Falls prevention evaluation (research; ended)",
+        ["research"],
+        ["aggregate"],
+        ["acute", "asc"],
+        "2023-04-01",
+        "2025-03-31",
+    ),
+)
+
+
+def _write_agreements(extracts: list[Extract], folder: Path) -> None:
+    """Data-sharing agreements for the synthetic partnership: one in force for performance
+    and planning covering every dataset, and one research agreement that has ended."""
+    folder.mkdir(parents=True, exist_ok=True)
+    datasets = sorted(
+        {(ex.contract.partner, ex.contract.dataset, ex.contract.table) for ex in extracts}
+    )
+    partners = sorted({p for p, _, _ in datasets})
+    for file, ident, title, purposes, kinds, recipients, start, expiry in _AGREEMENTS:
+        lines = [
+            "# A synthetic data-sharing agreement written by `partnerhub synth`.",
+            f'id = "{ident}"',
+            f'title = "{title}"',
+            'legal_basis = "UK GDPR Art. 6(1)(e) public task and Art. 9(2)(h)/(g); Local '
+            'Government Act 2000 s.2; Health and Social Care Act 2012 s.251B"',
+            f"purposes = {purposes!r}".replace("'", '"'),
+            f"output_kinds = {kinds!r}".replace("'", '"'),
+            f"recipients = {(recipients or partners)!r}".replace("'", '"'),
+            f"start = {start}",
+            f"expiry = {expiry}",
+            "",
+            "[disclosure]",
+            "threshold = 7",
+            "rounding_base = 5",
+            "cell_key = true",
+        ]
+        for partner, dataset, table_name in datasets:
+            if recipients is not None and partner not in recipients:
+                continue
+            fields = list(canonical_table(table_name).column_names)
+            lines += [
+                "",
+                "[[dataset]]",
+                f'partner = "{partner}"',
+                f'dataset = "{dataset}"',
+                f"fields = {fields!r}".replace("'", '"'),
+            ]
+        (folder / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def planted_summary(out: Path) -> tuple[pd.DataFrame, list[tuple[str, str, float, float]]]:

@@ -147,6 +147,7 @@ PERSON_INDEX = "person_index"
 PERSON_CHANGE = "person_change"
 LINK_NODE = "link_node"
 LINK_EDGE = "link_edge"
+REVIEW_PAIR = "review_pair"
 
 
 class IdentityStore(_Store):
@@ -180,6 +181,15 @@ class IdentityStore(_Store):
         backend.create_table(
             LINK_EDGE,
             [("unique_id_l", "string"), ("unique_id_r", "string"), ("link_run", "integer")],
+        )
+        backend.create_table(
+            REVIEW_PAIR,
+            [
+                ("unique_id_l", "string"),
+                ("unique_id_r", "string"),
+                ("match_probability", "float"),
+                ("link_run", "integer"),
+            ],
         )
         backend.create_table(
             PERSON_CHANGE,
@@ -250,6 +260,19 @@ class IdentityStore(_Store):
         frame = pd.DataFrame(edges, columns=["unique_id_l", "unique_id_r"])
         return frame, {r[0] for r in nodes}
 
+    def review_pairs(self, link_run: int | None) -> pd.DataFrame:
+        """A run's clerical-review pairs (identifier-variant ids and match probability)."""
+        cols = ["unique_id_l", "unique_id_r", "match_probability"]
+        if link_run is None:
+            return pd.DataFrame(columns=cols)
+        rows = self.backend.query(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM "
+            f"{self.backend.qualified(REVIEW_PAIR)} WHERE link_run = ? "
+            "ORDER BY match_probability DESC, unique_id_l, unique_id_r",
+            [link_run],
+        )
+        return pd.DataFrame(rows, columns=cols)
+
     def write_person_index(
         self,
         index: pd.DataFrame,
@@ -257,11 +280,20 @@ class IdentityStore(_Store):
         link_run: int,
         nodes: pd.DataFrame,
         edges: pd.DataFrame,
+        review: pd.DataFrame | None = None,
     ) -> None:
-        """Add a run's index, its changes and its link graph, in one transaction (the previous
-        run's stay until the new run has committed in the control plane)."""
+        """Add a run's index, its changes, its link graph and its clerical-review pairs, in one
+        transaction (the previous run's stay until the new run has committed in the control
+        plane)."""
+        review = (
+            review
+            if review is not None
+            else pd.DataFrame(
+                {"unique_id_l": [], "unique_id_r": [], "match_probability": []}
+            ).astype({"unique_id_l": object, "unique_id_r": object, "match_probability": float})
+        )
         with self.backend.transaction():
-            for name, frame in ((LINK_NODE, nodes), (LINK_EDGE, edges)):
+            for name, frame in ((LINK_NODE, nodes), (LINK_EDGE, edges), (REVIEW_PAIR, review)):
                 self.append(
                     name,
                     pa.Table.from_pandas(frame.assign(link_run=link_run), preserve_index=False),
@@ -279,7 +311,7 @@ class IdentityStore(_Store):
     def prune_person_index(self, keep: int) -> None:
         """Drop every index and link graph but run ``keep``'s (after ``keep`` committed)."""
         with self.backend.transaction():
-            for name in (PERSON_INDEX, LINK_NODE, LINK_EDGE):
+            for name in (PERSON_INDEX, LINK_NODE, LINK_EDGE, REVIEW_PAIR):
                 self.backend.execute(
                     f"DELETE FROM {self.backend.qualified(name)} WHERE link_run <> ?", [keep]
                 )
@@ -287,7 +319,7 @@ class IdentityStore(_Store):
     def discard_link_run(self, link_run: int) -> None:
         """Undo a link run that never committed (its index rows and changes)."""
         with self.backend.transaction():
-            for name in (PERSON_INDEX, PERSON_CHANGE, LINK_NODE, LINK_EDGE):
+            for name in (PERSON_INDEX, PERSON_CHANGE, LINK_NODE, LINK_EDGE, REVIEW_PAIR):
                 self.backend.execute(
                     f"DELETE FROM {self.backend.qualified(name)} WHERE link_run = ?", [link_run]
                 )

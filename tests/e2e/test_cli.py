@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -170,9 +171,14 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
         "2. Configuration",
         "3. Ingest",
         "4. Identity",
-        "5. What the synthetic partnership planted",
+        "5. Governance",
+        "6. What the synthetic partnership planted",
     ):
         assert step in done.stdout
+    out = " ".join(done.stdout.split())
+    assert "release 1 to asc under partnershire-performance" in out
+    assert "a research request is refused" in out and "expired on 2025-03-31" in out
+    assert re.search(r"audit log: \d+ entries .* intact\.", out)
     assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
     assert "Linkage quality against the synthetic truth" in done.stdout
     assert (tmp_path / "demo" / "partnership.toml").exists()

@@ -184,12 +184,20 @@ def test_diagnostics_for_identity_stewards(partnership: Path) -> None:
     """`partnerhub link --diagnostics DIR` writes Splink's charts as HTML, the waterfall for
     the least certain links of this run."""
     from partnerhub.cli import main
+    from partnerhub.config import load_partnership
+    from partnerhub.control import open_control_plane
+    from partnerhub.governance import add_user, issue_token
     from partnerhub.identity.diagnostics import WATERFALL_PAIRS
 
     toml = str(partnership / "partnership.toml")
     assert main(["ingest", "--all", "-c", toml]) == 0
+    settings = load_partnership(partnership / "partnership.toml")
+    plane = open_control_plane(settings.control_plane.url, settings.root)
+    add_user(plane, "stella", "identity_steward", None)
+    token = issue_token(plane, "stella")
+    plane.close()
     out = partnership / "identity" / "diagnostics"
-    assert main(["link", "-c", toml, "--diagnostics", str(out)]) == 0
+    assert main(["link", "-c", toml, "--diagnostics", str(out), "--token", token]) == 0
     names = {p.name for p in out.iterdir()}
     assert names == {
         "index.html",
@@ -203,3 +211,59 @@ def test_diagnostics_for_identity_stewards(partnership: Path) -> None:
     waterfall = (out / "waterfall.html").read_text()
     assert waterfall.count('"record_number"') >= WATERFALL_PAIRS  # one bar set per pair
     assert "identity stewards only" in (out / "index.html").read_text()
+
+
+def test_clerical_review_decisions_change_the_next_run(
+    partnership: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stewards see the uncertain pairs, decide, and the next run obeys and learns from them."""
+    import json
+
+    from partnerhub.cli import main
+    from partnerhub.config import load_partnership
+    from partnerhub.governance import add_user, issue_token
+    from partnerhub.identity import link_partnership
+    from partnerhub.identity.review import pair_id
+    from partnerhub.ingest.load import open_stores
+
+    toml = str(partnership / "partnership.toml")
+    assert main(["ingest", "--all", "-c", toml]) == 0
+    settings = load_partnership(partnership / "partnership.toml")
+    with open_stores(settings) as stores:
+        add_user(stores.control, "stella", "identity_steward", None)
+        add_user(stores.control, "ann", "analyst", "asc")
+        steward, analyst = issue_token(stores.control, "stella"), issue_token(stores.control, "ann")
+        first = link_partnership(stores.identity, stores.control)
+        band = stores.identity.review_pairs(first.run_id)
+        edges, _ = stores.identity.link_graph(first.run_id)
+    assert first.summary["review_pairs"] == len(band) >= 3
+    assert band["match_probability"].between(0.5, 0.9).all()
+    capsys.readouterr()
+    assert main(["review", "list", "-c", toml, "--token", analyst]) == 2
+    assert "only identity stewards" in capsys.readouterr().err
+    assert main(["review", "list", "-c", toml, "--token", steward, "--limit", "3"]) == 0
+    shown = capsys.readouterr().out
+    top = band.iloc[0]
+    top_pair = pair_id(top.unique_id_l, top.unique_id_r)
+    assert top_pair in shown and f"{len(band)} undecided" in shown
+    assert main(["review", "decide", top_pair, "--match", "-c", toml, "--token", steward]) == 0
+    assert main(["review", "decide", "0" * 16, "--match", "-c", toml, "--token", steward]) == 2
+    linked = edges.iloc[0]
+    with open_stores(settings) as stores:  # a steward's non-match on a pair the model linked
+        stores.control.record_review_decision(
+            linked.unique_id_l, linked.unique_id_r, "non_match", "stella", first.run_id, 0.99
+        )
+        second = link_partnership(stores.identity, stores.control)
+        new_edges, _ = stores.identity.link_graph(second.run_id)
+        runs = stores.control.link_runs()
+        audit = stores.audit.entries(limit=1000)
+    pairs = set(zip(new_edges["unique_id_l"], new_edges["unique_id_r"], strict=True))
+    assert tuple(sorted((top.unique_id_l, top.unique_id_r))) in pairs
+    assert (linked.unique_id_l, linked.unique_id_r) not in pairs
+    # the non-match always changes an edge; the match may already be linked by the model,
+    # whose m probabilities the label has moved
+    assert second.summary["review_decisions_applied"] in (1, 2)
+    assert second.summary["review_labels_for_m"] == 1
+    assert json.loads(runs[-1].model) != json.loads(runs[-2].model)  # m re-estimated
+    actions = [e["action"] for e in audit]
+    assert "review_view" in actions and "review_decision" in actions

@@ -101,6 +101,7 @@ def test_identity_store_is_a_separate_store(url: str, tmp_path: Path) -> None:
             "link_node",
             "person_change",
             "person_index",
+            "review_pair",
             "source_record",
         ]
         row = pa.table(

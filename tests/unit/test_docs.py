@@ -20,10 +20,14 @@ def test_every_cli_command_and_option_is_in_docs_cli() -> None:
     assert hasattr(group, "commands")
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert f"`partnerhub {name}" in text, name
-        for param in command.params:
-            for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and opt != "--help":
-                    assert opt in text, f"{name} {opt}"
+        sub = getattr(command, "commands", {})
+        for sub_name in sub:  # a group: each subcommand is named too
+            assert re.search(rf"{name} [a-z|]*\b{sub_name}\b", text), f"{name} {sub_name}"
+        for c in [command, *sub.values()]:
+            for param in c.params:
+                for opt in getattr(param, "opts", []):
+                    if opt.startswith("--") and opt != "--help":
+                        assert opt in text, f"{name} {opt}"
 
 
 def _keys(model: type, prefix: str = "") -> list[str]:

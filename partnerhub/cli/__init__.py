@@ -390,8 +390,13 @@ def link(
     diagnostics: Annotated[
         Path | None,
         typer.Option(
-            help="Write Splink's diagnostic charts (HTML, for identity stewards) to this folder."
+            help="Write Splink's diagnostic charts (HTML, for identity stewards: they show "
+            "identifiers) to this folder. Needs an identity steward's --token."
         ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="PARTNERHUB_TOKEN", help="Your API token (for --diagnostics)."),
     ] = None,
 ) -> None:
     """Link every current record across partners into people with stable person ids."""
@@ -402,13 +407,16 @@ def link(
         raise UserError(f"--threshold {threshold}: use a probability from 0.5 to below 1")
     settings = load_partnership(config)
     with open_stores(settings) as stores:
+        steward = _steward(stores, token) if diagnostics is not None else None
         result = link_partnership(
             stores.identity,
             stores.control,
             mode="incremental" if incremental else "full",
             threshold=threshold,
             diagnostics=diagnostics,
+            on_commit=_audit_link(stores, steward),
         )
+        stores.audit.write_anchor()
     _print_link(result.run_id, result.summary)
     if diagnostics is not None:
         console.print(
@@ -539,13 +547,50 @@ def demo(
     console.print(table)
     console.rule("4. Identity: link every partner's records into people (Splink)")
     _demo_link(settings, out)
-    console.rule("5. What the synthetic partnership planted (truth/, never an input)")
+    console.rule("5. Governance: agreements, the gate, disclosure control, the audit log")
+    _governance.demo_governance(out / "partnership.toml")
+    console.rule("6. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
         "indicators → risk and capacity → eligibility → events → causal → performance "
-        "framework → dashboard. Each arrives with its issue."
+        "framework → dashboard. Each arrives with its issue. The API runs now: "
+        "`partnerhub serve -c " + str(out / "partnership.toml") + "`."
     )
+
+
+def _steward(stores: Any, token: str | None) -> str:
+    """The identity steward asking for identifier-bearing diagnostics, or an error."""
+    from partnerhub.errors import AuthenticationError, PermissionDeniedError
+    from partnerhub.governance import authenticate
+
+    who = authenticate(stores.control, token)
+    if who.is_public:
+        raise AuthenticationError(
+            "--diagnostics shows identifiers: pass an identity steward's --token "
+            "(or set PARTNERHUB_TOKEN)"
+        )
+    if who.role != "identity_steward":
+        raise PermissionDeniedError(
+            "--diagnostics shows identifiers: only identity stewards may write it, "
+            f"not a {who.role}"
+        )
+    return who.name
+
+
+def _audit_link(stores: Any, steward: str | None) -> Any:
+    from partnerhub.governance.users import operator
+
+    def on_commit(session: Any, run_id: int, summary: dict[str, Any]) -> None:
+        detail = {
+            "mode": summary.get("mode"),
+            "records": summary.get("records"),
+            "people": summary.get("people"),
+            "diagnostics_for": steward,
+        }
+        stores.audit.append(operator(), "link_run", f"link run {run_id}", detail, session=session)
+
+    return on_commit
 
 
 def _demo_link(settings: Any, out: Path) -> None:
@@ -557,7 +602,8 @@ def _demo_link(settings: Any, out: Path) -> None:
     from partnerhub.ingest.load import open_stores
 
     with open_stores(settings) as stores:
-        run = link_partnership(stores.identity, stores.control)
+        run = link_partnership(stores.identity, stores.control, on_commit=_audit_link(stores, None))
+        stores.audit.write_anchor()
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]
         source = stores.identity.records_for_linkage(loads)
@@ -627,6 +673,14 @@ def _show_planted(out: Path) -> None:
     for name, scale, planted, naive in effects:
         table.add_row(name, scale, f"{planted:+.3f}", f"{naive:+.3f}")
     console.print(table)
+
+
+# Governance commands (agreements, users, audit, releases, serve) live in their own module.
+from partnerhub.cli import governance as _governance  # noqa: E402
+from partnerhub.cli.review import review_app  # noqa: E402
+
+_governance.register(app)
+app.add_typer(review_app, name="review")
 
 
 def main(argv: list[str] | None = None) -> int:

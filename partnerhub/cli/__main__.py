@@ -1,0 +1,7 @@
+"""`python -m partnerhub.cli`."""
+
+import sys
+
+from partnerhub.cli import main
+
+sys.exit(main())

@@ -1,0 +1,352 @@
+"""`partnerhub agreements|users|audit|releases|release|serve`: governance from the command line.
+
+Commands that read governed information (releases, the audit log) authenticate with a token
+(``--token`` or ``PARTNERHUB_TOKEN``) exactly as the API does, and are subject to the same
+roles. User administration is done by the hub's operator on the hub machine (whoever can read
+its key and control plane), and is audited as ``operator``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partnerhub.config import load_partnership
+from partnerhub.errors import PermissionDeniedError
+from partnerhub.governance.service import record_agreement_changes
+from partnerhub.governance.users import operator
+
+if TYPE_CHECKING:
+    from partnerhub.governance import Governance, Principal
+
+__all__ = ["demo_governance", "register"]
+
+console = Console()
+Config = Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token", envvar="PARTNERHUB_TOKEN", help="Your API token (or set PARTNERHUB_TOKEN)."
+    ),
+]
+_DEFAULT = Path("partnership.toml")
+
+agreements_app = typer.Typer(help="Data-sharing agreements.", no_args_is_help=True)
+users_app = typer.Typer(help="Users, roles and API tokens (hub operator).", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log (IG officer).", no_args_is_help=True)
+releases_app = typer.Typer(help="Outputs that left through the gate.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(agreements_app, name="agreements")
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(releases_app, name="releases")
+    app.command(name="serve")(serve)
+
+
+@contextmanager
+def _governance(config: Path) -> Iterator[Governance]:
+    from partnerhub.control import open_control_plane
+    from partnerhub.governance import open_governance
+    from partnerhub.ingest import load_key
+
+    settings = load_partnership(config)
+    plane = open_control_plane(settings.control_plane.url, settings.root)
+    try:
+        yield open_governance(settings, plane, load_key(settings).secret)
+    finally:
+        plane.close()
+
+
+# -- agreements --------------------------------------------------------------------------
+@agreements_app.command("validate")
+def agreements_validate(config: Config = _DEFAULT) -> None:
+    """Check every agreement file (fields, dates, partners and datasets named); record
+    changed agreements in the audit log."""
+    with _governance(config) as gov:
+        changed = record_agreement_changes(gov, operator())
+        n = len(gov.agreements)
+    console.print(f"{n} agreement(s) valid; {len(changed)} new or changed since last recorded.")
+    for line in changed:
+        console.print(f"  {line}")
+
+
+@agreements_app.command("list")
+def agreements_list(config: Config = _DEFAULT) -> None:
+    """Every agreement: purposes, recipients, dates, whether in force today."""
+    with _governance(config) as gov:
+        rows = [gov.describe(a) for a in gov.agreements]
+    table = Table(title="Data-sharing agreements")
+    for col in ("id", "purposes", "outputs", "recipients", "start", "expiry", "in force"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["id"],
+            ", ".join(r["purposes"]),
+            ", ".join(r["output_kinds"]),
+            ", ".join(r["recipients"]),
+            r["start"],
+            r["expiry"],
+            "yes" if r["in_force"] else "NO",
+        )
+    console.print(table)
+
+
+@agreements_app.command("show")
+def agreements_show(agreement_id: str, config: Config = _DEFAULT) -> None:
+    """One agreement in full (JSON)."""
+    from partnerhub.errors import NotFoundError
+
+    with _governance(config) as gov:
+        for a in gov.agreements:
+            if a.id == agreement_id:
+                console.print_json(json.dumps(gov.describe(a)))
+                return
+    raise NotFoundError(f"no agreement {agreement_id!r} — `partnerhub agreements list` lists them")
+
+
+# -- users -------------------------------------------------------------------------------
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="analyst, partner_viewer, identity_steward, …")],
+    partner: Annotated[str | None, typer.Option(help="The partner they act for.")] = None,
+    config: Config = _DEFAULT,
+) -> None:
+    """Add a user and print their first API token (shown once)."""
+    from partnerhub.governance import add_user, issue_token
+
+    with _governance(config) as gov:
+        settings = gov.settings
+        if partner is not None:
+            settings.partner(partner)  # a ConfigError naming the partners if unknown
+        add_user(gov.plane, name, role, partner)
+        token = issue_token(gov.plane, name)
+        gov.audit.append(
+            operator(),
+            "user_change",
+            f"user {name}",
+            {"added": True, "role": role, "partner": partner},
+        )
+    console.print(f"user {name} ({role}{', ' + partner if partner else ''}) added.")
+    console.print("token (shown once — keep it secret):")
+    print(token)
+
+
+@users_app.command("token")
+def users_token(name: str, config: Config = _DEFAULT) -> None:
+    """Issue another API token for a user (shown once)."""
+    from partnerhub.governance import issue_token
+
+    with _governance(config) as gov:
+        token = issue_token(gov.plane, name)
+        gov.audit.append(operator(), "user_change", f"user {name}", {"token": "issued"})
+    print(token)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str, config: Config = _DEFAULT) -> None:
+    """Revoke every token of a user."""
+    from partnerhub.governance import revoke_tokens
+
+    with _governance(config) as gov:
+        n = revoke_tokens(gov.plane, name)
+        gov.audit.append(operator(), "user_change", f"user {name}", {"revoked": n})
+    console.print(f"{n} token(s) of {name} revoked.")
+
+
+@users_app.command("list")
+def users_list(config: Config = _DEFAULT) -> None:
+    """Users and their roles (never tokens)."""
+    from partnerhub.governance import list_users
+
+    with _governance(config) as gov:
+        users = list_users(gov.plane)
+    table = Table(title="Users")
+    for col in ("name", "role", "partner", "disabled", "created"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(
+            u.name, u.role, u.partner or "—", "yes" if u.disabled else "", str(u.created_at)[:19]
+        )
+    console.print(table)
+
+
+def _who(gov: Governance, token: str | None, *roles: str) -> Principal:
+    from partnerhub.errors import AuthenticationError
+    from partnerhub.governance import authenticate
+
+    who = authenticate(gov.plane, token)
+    if who.is_public:
+        raise AuthenticationError("this needs your token — pass --token or set PARTNERHUB_TOKEN")
+    if roles and who.role not in roles:
+        raise PermissionDeniedError(f"a {who.role} cannot do this; it needs {' or '.join(roles)}")
+    return who
+
+
+# -- audit -------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(token: Token = None, config: Config = _DEFAULT) -> None:
+    """Check every entry's signature and the chain; name any edited, deleted, inserted or
+    reordered entry. Exit code 1 when the log has been tampered with."""
+    with _governance(config) as gov:
+        who = _who(gov, token, "ig_officer")
+        problems = gov.audit.verify()
+        gov.audit.append(who.name, "audit_verify", "audit log", {"problems": len(problems)})
+    if not problems:
+        console.print("audit log intact: every entry verified.")
+        return
+    for p in problems:
+        console.print(f"entry {p.seq}: {p.kind}: {p.message}", markup=False)
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSON-lines file to write.")],
+    token: Token = None,
+    config: Config = _DEFAULT,
+) -> None:
+    """Export the whole log as JSON lines."""
+    with _governance(config) as gov:
+        who = _who(gov, token, "ig_officer")
+        gov.audit.append(who.name, "audit_export", str(out), {})
+        n = gov.audit.export_jsonl(out)
+    console.print(f"{n} entries written to {out}.")
+
+
+# -- releases ----------------------------------------------------------------------------
+@releases_app.command("list")
+def releases_list(token: Token = None, config: Config = _DEFAULT) -> None:
+    """Releases you may see (your partner's; all for the IG officer)."""
+    with _governance(config) as gov:
+        who = _who(gov, token)
+        rows = [gov.gate.summary(r) for r in gov.gate.releases(who)]
+    table = Table(title="Releases")
+    for col in ("id", "title", "recipient", "purpose", "agreement", "suppressed", "created"):
+        table.add_column(col)
+    for r in rows:
+        sup = r["disclosure"]["suppressed"]
+        table.add_row(
+            str(r["id"]),
+            r["title"],
+            r["recipient"],
+            r["purpose"],
+            r["agreement_id"],
+            f"{sup.get('primary', 0)} + {sup.get('secondary', 0)}",
+            r["created_at"][:19],
+        )
+    console.print(table)
+
+
+@releases_app.command("count")
+def releases_count(
+    partner: Annotated[str, typer.Option(help="Partner whose dataset is counted.")],
+    dataset: Annotated[str, typer.Option(help="The dataset.")],
+    purpose: Annotated[str, typer.Option(help="Purpose, as named in the agreement.")],
+    area_level: Annotated[str, typer.Option(help="oa, lsoa, msoa, ward or lad.")] = "lsoa",
+    by: Annotated[str | None, typer.Option(help="A coded field to count by.")] = None,
+    token: Token = None,
+    config: Config = _DEFAULT,
+) -> None:
+    """Request a count table (analysts): checked against the agreements, disclosure
+    controlled, stored and audited."""
+    from partnerhub.governance import CountQuery
+
+    with _governance(config) as gov:
+        who = _who(gov, token, "analyst")
+        release = gov.gate.release_counts(
+            who, CountQuery(partner, dataset, area_level, by), purpose
+        )
+        summary = gov.gate.summary(release)
+    sup = summary["disclosure"]["suppressed"]
+    console.print(
+        f"release {summary['id']} made under agreement {summary['agreement_id']}: "
+        f"{summary['disclosure']['cells']} cells, {sup['primary']} withheld as small and "
+        f"{sup['secondary']} more so they cannot be recovered. "
+        f"`partnerhub releases download {summary['id']}` fetches it."
+    )
+
+
+@releases_app.command("download")
+def releases_download(
+    release_id: int,
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    token: Token = None,
+    config: Config = _DEFAULT,
+) -> None:
+    """Download a release you may read (audited)."""
+    with _governance(config) as gov:
+        who = _who(gov, token)
+        release = gov.gate.download(who, release_id)
+    out.write_text(release.content, encoding="utf-8")
+    console.print(f"release {release_id} written to {out} (sha256 {release.content_sha256[:12]}).")
+
+
+# -- the demo's governance step -----------------------------------------------------------
+def demo_governance(config: Path) -> None:
+    """Agreements recorded, an analyst and an IG officer added, one release through the gate
+    (with its disclosure summary), an expired agreement refusing, and the audit log verified."""
+    from partnerhub.errors import PolicyError
+    from partnerhub.governance import CountQuery, add_user, authenticate, issue_token
+
+    with _governance(config) as gov:
+        changed = record_agreement_changes(gov, operator())
+        console.print(f"{len(gov.agreements)} data-sharing agreements ({len(changed)} recorded).")
+        add_user(gov.plane, "demo-analyst", "analyst", "asc")
+        analyst = authenticate(gov.plane, issue_token(gov.plane, "demo-analyst"))
+        release = gov.gate.release_counts(
+            analyst, CountQuery("asc", "episodes", "msoa", "service_type"), "service_planning"
+        )
+        summary = gov.gate.summary(release)
+        sup = summary["disclosure"]["suppressed"]
+        console.print(
+            f"release {release.id} to asc under {release.agreement_id}: "
+            f"{summary['disclosure']['cells']} cells (social care episodes by MSOA and service); "
+            f"{sup['primary']} withheld as 0–7, {sup['secondary']} more so none can be "
+            "recovered from totals; every other count rounded to 5 after cell-key perturbation."
+        )
+        try:
+            gov.gate.release_counts(analyst, CountQuery("asc", "episodes", "lad"), "research")
+        except PolicyError as exc:
+            console.print(f"a research request is refused: {exc}", markup=False)
+        problems = gov.audit.verify()
+        n = len(gov.audit.entries(limit=100_000))
+    console.print(
+        f"audit log: {n} entries (loads, link run, agreements, users, release), "
+        + ("intact." if not problems else f"{len(problems)} PROBLEMS.")
+    )
+    console.print(
+        "Try it: `partnerhub users add NAME --role analyst --partner asc -c "
+        f"{config}`, then `partnerhub serve -c {config}` and the API at "
+        "http://127.0.0.1:8000/docs."
+    )
+
+
+# -- serve -------------------------------------------------------------------------------
+def serve(
+    config: Config = _DEFAULT,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the API (and, with later issues, the dashboard) on http://HOST:PORT."""
+    import uvicorn
+
+    from partnerhub.control import open_control_plane
+    from partnerhub.governance import open_governance
+    from partnerhub.ingest import load_key
+    from partnerhub.web import create_app
+
+    settings = load_partnership(config)
+    plane = open_control_plane(settings.control_plane.url, settings.root)
+    app = create_app(open_governance(settings, plane, load_key(settings).secret))
+    console.print(f"PartnerHub API on http://{host}:{port} (OpenAPI at /docs); Ctrl-C stops it.")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,332 @@
+"""The gate: the only way an output leaves the vault.
+
+:meth:`Gate.release_counts` checks the requester's role and the data-sharing agreement for
+(recipient, purpose, datasets, fields, output kind), computes the aggregate *inside* the gate,
+applies disclosure control with the agreement's settings, stores the output with its metadata
+in the control plane and writes the audit entry — in one transaction. Reading a release back
+(:meth:`Gate.download`) checks the role, the recipient and that the agreement is still in force,
+and is audited too. Nothing here returns a vault row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import ibis
+import pandas as pd
+from sqlalchemy import select
+
+from partnerhub.control import ControlPlane, Release
+from partnerhub.disclosure import Hierarchy, protect_counts
+from partnerhub.errors import NotFoundError, PermissionDeniedError, UserError
+from partnerhub.governance.agreements import Agreement, ReleaseRequest, authorise
+from partnerhub.governance.audit import AuditLog
+from partnerhub.governance.users import Principal
+from partnerhub.schema import table as canonical_table
+from partnerhub.vault import Vault
+
+__all__ = ["AREA_LEVELS", "CountQuery", "Gate", "can_see_release"]
+
+AREA_LEVELS = ("oa", "lsoa", "msoa", "ward", "lad")
+_RELEASERS = ("analyst",)
+_READERS = ("analyst", "partner_viewer", "ig_officer", "admin")
+_OVERSIGHT = ("ig_officer",)  # may read any release, even after its agreement ends
+
+
+@dataclass(frozen=True)
+class CountQuery:
+    """Count a partner dataset's current rows by area (and optionally by one coded field)."""
+
+    partner: str
+    dataset: str
+    area_level: str = "lsoa"
+    by: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def check(self, table_name: str) -> None:
+        if self.area_level not in AREA_LEVELS:
+            raise UserError(
+                f"area level {self.area_level!r} — use one of: {', '.join(AREA_LEVELS)}"
+            )
+        canonical = canonical_table(table_name)
+        if self.by is not None:
+            try:
+                column = canonical.column(self.by)
+            except KeyError:
+                raise UserError(
+                    f"{self.partner}/{self.dataset} ({table_name}) has no field {self.by!r}"
+                ) from None
+            if column.type not in ("code", "boolean"):
+                raise UserError(
+                    f"can only count by a coded field; {self.by!r} is a {column.type} — "
+                    "pick a coded field"
+                )
+
+    def fields(self, table_name: str) -> list[str]:
+        used = ["postcode"]  # areas are resolved from it
+        if self.by:
+            used.append(self.by)
+        if self.date_from or self.date_to:
+            date_column = canonical_table(table_name).date_column
+            if date_column:
+                used.append(date_column)
+        return used
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def can_see_release(principal: Principal, release: Release) -> bool:
+    if principal.role in ("ig_officer", "admin"):
+        return True
+    return (
+        principal.role in ("analyst", "partner_viewer") and principal.partner == release.recipient
+    )
+
+
+class Gate:
+    """Every output passes here."""
+
+    def __init__(
+        self,
+        plane: ControlPlane,
+        agreements: Sequence[Agreement],
+        audit: AuditLog,
+        *,
+        vault: Callable[[], Vault] | None = None,
+        dataset_tables: dict[tuple[str, str], str] | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.plane = plane
+        self.agreements = list(agreements)
+        self.audit = audit
+        self._vault = vault
+        self._tables = dataset_tables or {}
+        self._today = today
+
+    # -- making a release -----------------------------------------------------------------
+    def release_counts(
+        self, principal: Principal, query: CountQuery, purpose: str, title: str | None = None
+    ) -> Release:
+        if principal.role not in _RELEASERS:
+            raise PermissionDeniedError(
+                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
+            )
+        assert principal.partner is not None
+        table_name = self._tables.get((query.partner, query.dataset))
+        if table_name is None:
+            raise NotFoundError(
+                f"no dataset {query.partner}/{query.dataset} has been loaded — check the "
+                "partner and dataset ids (partnerhub status lists them)"
+            )
+        query.check(table_name)
+        request = ReleaseRequest(
+            recipient=principal.partner,
+            purpose=purpose,
+            output_kind="aggregate",
+            fields=[(query.partner, query.dataset, f) for f in query.fields(table_name)],
+        )
+        agreement = authorise(self.agreements, request, self._today())
+        counts, hierarchy, types = self._count(table_name, query)
+        dims = ["area_code", "category"]
+        protected = protect_counts(
+            counts,
+            dims,
+            cell_key="cell_key",
+            hierarchies=[hierarchy, Hierarchy("category", _category_parents(counts))],
+            settings=agreement.disclosure_settings,
+        )
+        out = protected.for_release().rename(
+            columns={"area_code": "Area Code", "category": query.by or "Category", "value": "Count"}
+        )
+        out.insert(1, "Area Type", [types[c] for c in out["Area Code"]])
+        content = out.to_csv(index=False)
+        title = title or (
+            f"{query.partner}/{query.dataset}: rows by {query.area_level}"
+            + (f" and {query.by}" if query.by else "")
+        )
+        disclosure = {
+            "settings": asdict(agreement.disclosure_settings),
+            "suppressed": protected.notes,
+            "cells": len(out),
+        }
+        with self.plane.session() as s:
+            release = Release(
+                title=title,
+                requester=principal.name,
+                recipient=principal.partner,
+                purpose=purpose,
+                output_kind="aggregate",
+                agreement_id=agreement.id,
+                agreement_sha256=agreement.sha256,
+                query=json.dumps(asdict(query), default=str, sort_keys=True),
+                disclosure=json.dumps(disclosure, sort_keys=True),
+                media_type="text/csv",
+                content=content,
+                content_sha256=hashlib.sha256(content.encode()).hexdigest(),
+                created_at=_now(),
+            )
+            s.add(release)
+            s.flush()
+            self.audit.append(
+                principal.name,
+                "release",
+                f"release {release.id}",
+                {
+                    "agreement": agreement.id,
+                    "recipient": release.recipient,
+                    "purpose": purpose,
+                    "query": asdict(query),
+                    "content_sha256": release.content_sha256,
+                    "suppressed": protected.notes,
+                },
+                session=s,
+            )
+        self.audit.write_anchor()
+        return release
+
+    def _count(
+        self, table_name: str, query: CountQuery
+    ) -> tuple[pd.DataFrame, Hierarchy, dict[str, str]]:
+        """Counts per (area, category) with their cell keys, plus LAD and total margins."""
+        if self._vault is None:
+            raise UserError("this gate has no vault to compute from")
+        vault = self._vault()
+        try:
+            rows = vault.current(table_name)
+            rows = rows.filter((rows.partner == query.partner) & (rows.dataset == query.dataset))
+            date_column = canonical_table(table_name).date_column
+            if date_column and query.date_from:
+                rows = rows.filter(rows[date_column] >= query.date_from)
+            if date_column and query.date_to:
+                rows = rows.filter(rows[date_column] <= query.date_to)
+            keys = ibis.memtable(
+                {"_prefix": [f"{i:02x}" for i in range(256)], "_record_cell_key": list(range(256))}
+            )
+            area = rows[f"{query.area_level}_code"].fill_null("unresolved")
+            lad = rows["lad_code"].fill_null("unresolved")
+            category = rows[query.by].cast("string").fill_null("not recorded") if query.by else None
+            shaped = rows.mutate(
+                _area=area,
+                _lad=lad,
+                _category=category if category is not None else ibis.literal("all"),
+                _prefix=rows.record_key.substr(0, 2).lower(),
+            )
+            joined = shaped.join(keys, "_prefix")
+            grouped = (
+                joined.group_by(["_area", "_lad", "_category"])
+                .aggregate(count=joined.count(), key_sum=joined._record_cell_key.sum())
+                .to_pandas()
+            )
+        finally:
+            vault.close()
+        grouped = grouped.rename(columns={"_area": "area", "_lad": "lad", "_category": "category"})
+        grouped["key_sum"] = grouped["key_sum"].astype("int64")
+        # an area split across LADs (ward best fit) goes to the LAD with most of its rows
+        majority = (
+            grouped.groupby(["area", "lad"])["count"]
+            .sum()
+            .reset_index()
+            .sort_values(["area", "count", "lad"], ascending=[True, False, True])
+            .drop_duplicates("area")
+        )
+        parent_of = {
+            a: (lad if query.area_level != "lad" and "unresolved" not in (a, lad) else "total")
+            for a, lad in zip(majority["area"], majority["lad"], strict=True)
+        }
+        categories = sorted(grouped["category"].unique()) if query.by else ["all"]
+        cells: dict[tuple[str, str], list[int]] = {}
+
+        def add(area: str, category: str, count: int, key: int) -> None:
+            c = cells.setdefault((area, category), [0, 0])
+            c[0] += count
+            c[1] += key
+
+        for r in grouped.itertuples(index=False):
+            area, lad = str(r.area), parent_of[str(r.area)]
+            for cat in {str(r.category), "all"}:
+                add(area, cat, int(r.count), int(r.key_sum))
+                if lad != "total":
+                    add(lad, cat, int(r.count), int(r.key_sum))
+                add("total", cat, int(r.count), int(r.key_sum))
+        lads = set(parent_of.values()) - {"total"}
+        all_areas = sorted(parent_of) + sorted(lads - set(parent_of)) + ["total"]
+        wanted_categories = ([*categories, "all"]) if query.by else ["all"]
+        data = [
+            (a, c, cells.get((a, c), [0, 0])[0], cells.get((a, c), [0, 0])[1] % 256)
+            for a in all_areas
+            for c in wanted_categories
+        ]
+        frame = pd.DataFrame(data, columns=["area_code", "category", "count", "cell_key"])
+        hierarchy_map = dict(parent_of)
+        types = {a: query.area_level for a in parent_of} | {"total": "total"}
+        hierarchy_map.update({lad: "total" for lad in lads})
+        types.update({lad: "lad" for lad in lads})
+        return frame, Hierarchy("area_code", hierarchy_map), types
+
+    # -- reading releases -----------------------------------------------------------------
+    def releases(self, principal: Principal) -> list[Release]:
+        if principal.role not in _READERS:
+            raise PermissionDeniedError(
+                f"your role ({principal.role or 'not signed in'}) cannot see releases"
+            )
+        with self.plane.session() as s:
+            rows = list(s.scalars(select(Release).order_by(Release.id.desc())))
+        return [r for r in rows if can_see_release(principal, r)]
+
+    def release(self, principal: Principal, release_id: int) -> Release:
+        if principal.role not in _READERS:
+            raise PermissionDeniedError(
+                f"your role ({principal.role or 'not signed in'}) cannot see releases"
+            )
+        with self.plane.session() as s:
+            release = s.get(Release, release_id)
+        if release is None or not can_see_release(principal, release):
+            raise NotFoundError(f"no release {release_id} that you can see")
+        return release
+
+    def download(self, principal: Principal, release_id: int) -> Release:
+        """A release's content, if the reader's partner received it, their role may read
+        content (admins manage users, not data) and its agreement is still in force (the IG
+        officer may read any, for oversight). Audited."""
+        release = self.release(principal, release_id)
+        if principal.role == "admin":
+            raise PermissionDeniedError("admins manage users and settings, not outputs")
+        if principal.role not in _OVERSIGHT:
+            agreement = next((a for a in self.agreements if a.id == release.agreement_id), None)
+            today = self._today()
+            if agreement is None or not agreement.in_force(today):
+                state = "no longer exists" if agreement is None else f"ended on {agreement.expiry}"
+                raise PermissionDeniedError(
+                    f"release {release_id} was made under agreement {release.agreement_id!r}, "
+                    f"which {state} — ask the IG officer"
+                )
+        self.audit.append(principal.name, "release_download", f"release {release_id}", {})
+        return release
+
+    def summary(self, release: Release) -> dict[str, Any]:
+        """Metadata of a release (no content)."""
+        return {
+            "id": release.id,
+            "title": release.title,
+            "requester": release.requester,
+            "recipient": release.recipient,
+            "purpose": release.purpose,
+            "output_kind": release.output_kind,
+            "agreement_id": release.agreement_id,
+            "created_at": release.created_at.isoformat(),
+            "media_type": release.media_type,
+            "content_sha256": release.content_sha256,
+            "disclosure": json.loads(release.disclosure),
+        }
+
+
+def _category_parents(counts: pd.DataFrame) -> dict[str, str]:
+    return {c: "all" for c in counts["category"].unique() if c != "all"}

@@ -1,0 +1,213 @@
+"""The PartnerHub API (FastAPI): agreements, releases, audit, status — never a vault row.
+
+Every route states who may call it (``Depends(allow(...))``); a token comes as
+``Authorization: Bearer ph_…``. A user's mistake is a 4xx with the same one-line message the
+CLI prints: 401 no/bad token, 403 role or agreement forbids it, 404 not found (or not yours),
+422 a malformed request. The route table is :data:`ACCESS`, which the tests enumerate.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from partnerhub import __version__
+from partnerhub.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyError,
+    UserError,
+)
+from partnerhub.governance import (
+    PUBLIC,
+    CountQuery,
+    Governance,
+    Principal,
+    authenticate,
+)
+
+__all__ = ["ACCESS", "create_app"]
+
+ALL_ROLES = ("analyst", "partner_viewer", "identity_steward", "ig_officer", "admin")
+# route → roles allowed (public routes: "public"). The authorisation test enumerates this.
+ACCESS: dict[str, tuple[str, ...]] = {
+    "GET /api/health": ("public", *ALL_ROLES),
+    "GET /api/me": ALL_ROLES,
+    "GET /api/status": ("analyst", "ig_officer", "admin"),
+    "GET /api/agreements": ALL_ROLES,
+    "GET /api/agreements/{agreement_id}": ALL_ROLES,
+    "GET /api/releases": ("analyst", "partner_viewer", "ig_officer", "admin"),
+    "POST /api/releases": ("analyst",),
+    "GET /api/releases/{release_id}": ("analyst", "partner_viewer", "ig_officer", "admin"),
+    "GET /api/releases/{release_id}/content": ("analyst", "partner_viewer", "ig_officer"),
+    "GET /api/audit": ("ig_officer",),
+    "GET /api/audit/verify": ("ig_officer",),
+}
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+class CountRequest(BaseModel):
+    """Count a dataset's rows by area (and optionally a coded field), through the gate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    purpose: Literal[
+        "performance_management", "service_planning", "direct_care", "outreach", "research"
+    ]
+    area_level: Literal["oa", "lsoa", "msoa", "ward", "lad"] = "lsoa"
+    by: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    date_from: date | None = None
+    date_to: date | None = None
+    title: str | None = Field(default=None, max_length=200)
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no token, or not a valid one"},
+    403: {"model": ErrorBody, "description": "your role or the agreements forbid it"},
+}
+
+
+def create_app(governance: Governance) -> FastAPI:
+    app = FastAPI(
+        title="PartnerHub",
+        version=__version__,
+        description=(
+            "Safe data sharing for a local public-service partnership. Outputs leave only "
+            "through the gate; no route returns a record of the vault."
+        ),
+    )
+
+    @app.exception_handler(UserError)
+    async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
+        status = 400
+        if isinstance(exc, AuthenticationError):
+            status = 401
+        elif isinstance(exc, PermissionDeniedError | PolicyError):
+            status = 403
+        elif isinstance(exc, NotFoundError):
+            status = 404
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    signed_in: set[str] = set()
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        if authorization is None:
+            return PUBLIC
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError("send the token as `Authorization: Bearer ph_…`")
+        try:
+            who = authenticate(governance.plane, token.strip())
+        except AuthenticationError:
+            governance.audit.append("unknown", "login_failed", "api", {})
+            raise
+        token_id = token.strip().split("_", 2)[1]
+        if token_id not in signed_in:  # the first use of a token by this server: a login
+            signed_in.add(token_id)
+            governance.audit.append(who.name, "login", "api", {"token_id": token_id})
+        return who
+
+    def allow(route: str) -> Callable[..., Principal]:
+        roles = ACCESS[route]
+
+        def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+            if who.is_public and "public" not in roles:
+                raise AuthenticationError("this needs a token — send `Authorization: Bearer ph_…`")
+            if not who.is_public and who.role not in roles:
+                raise PermissionDeniedError(f"a {who.role} cannot use {route}")
+            return who
+
+        return check
+
+    @app.get("/api/health", tags=["service"])
+    def health(_who: Annotated[Principal, Depends(allow("GET /api/health"))]) -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/me", tags=["service"], responses=_ERRORS)
+    def me(who: Annotated[Principal, Depends(allow("GET /api/me"))]) -> dict[str, Any]:
+        return {"name": who.name, "role": who.role, "partner": who.partner}
+
+    @app.get("/api/status", tags=["service"], responses=_ERRORS)
+    def status(who: Annotated[Principal, Depends(allow("GET /api/status"))]) -> dict[str, Any]:
+        return governance.status()
+
+    @app.get("/api/agreements", tags=["agreements"], responses=_ERRORS)
+    def agreements(
+        who: Annotated[Principal, Depends(allow("GET /api/agreements"))],
+    ) -> list[dict[str, Any]]:
+        return [governance.describe(a) for a in governance.visible_agreements(who)]
+
+    @app.get("/api/agreements/{agreement_id}", tags=["agreements"], responses=_ERRORS)
+    def agreement(
+        who: Annotated[Principal, Depends(allow("GET /api/agreements/{agreement_id}"))],
+        agreement_id: Annotated[str, Path(max_length=64)],
+    ) -> dict[str, Any]:
+        for a in governance.visible_agreements(who):
+            if a.id == agreement_id:
+                return governance.describe(a)
+        raise NotFoundError(f"no agreement {agreement_id!r} that you can see")
+
+    @app.get("/api/releases", tags=["releases"], responses=_ERRORS)
+    def releases(
+        who: Annotated[Principal, Depends(allow("GET /api/releases"))],
+    ) -> list[dict[str, Any]]:
+        return [governance.gate.summary(r) for r in governance.gate.releases(who)]
+
+    @app.post("/api/releases", tags=["releases"], status_code=201, responses=_ERRORS)
+    def create_release(
+        who: Annotated[Principal, Depends(allow("POST /api/releases"))], body: CountRequest
+    ) -> dict[str, Any]:
+        query = CountQuery(
+            body.partner, body.dataset, body.area_level, body.by, body.date_from, body.date_to
+        )
+        release = governance.gate.release_counts(who, query, body.purpose, body.title)
+        return governance.gate.summary(release)
+
+    @app.get("/api/releases/{release_id}", tags=["releases"], responses=_ERRORS)
+    def release(
+        who: Annotated[Principal, Depends(allow("GET /api/releases/{release_id}"))],
+        release_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    ) -> dict[str, Any]:
+        return governance.gate.summary(governance.gate.release(who, release_id))
+
+    @app.get("/api/releases/{release_id}/content", tags=["releases"], responses=_ERRORS)
+    def release_content(
+        who: Annotated[Principal, Depends(allow("GET /api/releases/{release_id}/content"))],
+        release_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    ) -> Response:
+        r = governance.gate.download(who, release_id)
+        return Response(
+            r.content,
+            media_type=r.media_type,
+            headers={"Content-Disposition": f'attachment; filename="release-{r.id}.csv"'},
+        )
+
+    @app.get("/api/audit", tags=["audit"], responses=_ERRORS)
+    def audit(
+        who: Annotated[Principal, Depends(allow("GET /api/audit"))],
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    ) -> list[dict[str, Any]]:
+        governance.audit.append(who.name, "audit_view", "audit log", {"limit": limit})
+        return governance.audit.entries(limit, offset)
+
+    @app.get("/api/audit/verify", tags=["audit"], responses=_ERRORS)
+    def audit_verify(
+        who: Annotated[Principal, Depends(allow("GET /api/audit/verify"))],
+    ) -> dict[str, Any]:
+        problems = governance.audit.verify()
+        return {
+            "intact": not problems,
+            "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
+        }
+
+    return app
