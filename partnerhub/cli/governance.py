@@ -26,7 +26,7 @@ from partnerhub.governance.users import operator
 if TYPE_CHECKING:
     from partnerhub.governance import Governance, Principal
 
-__all__ = ["demo_governance", "register"]
+__all__ = ["DEFAULT_CONFIG", "Config", "Token", "demo_governance", "register"]
 
 console = Console()
 Config = Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")]
@@ -36,7 +36,7 @@ Token = Annotated[
         "--token", envvar="PARTNERHUB_TOKEN", help="Your API token (or set PARTNERHUB_TOKEN)."
     ),
 ]
-_DEFAULT = Path("partnership.toml")
+DEFAULT_CONFIG = Path("partnership.toml")
 
 agreements_app = typer.Typer(help="Data-sharing agreements.", no_args_is_help=True)
 users_app = typer.Typer(help="Users, roles and API tokens (hub operator).", no_args_is_help=True)
@@ -68,7 +68,7 @@ def _governance(config: Path) -> Iterator[Governance]:
 
 # -- agreements --------------------------------------------------------------------------
 @agreements_app.command("validate")
-def agreements_validate(config: Config = _DEFAULT) -> None:
+def agreements_validate(config: Config = DEFAULT_CONFIG) -> None:
     """Check every agreement file (fields, dates, partners and datasets named); record
     changed agreements in the audit log."""
     with _governance(config) as gov:
@@ -80,7 +80,7 @@ def agreements_validate(config: Config = _DEFAULT) -> None:
 
 
 @agreements_app.command("list")
-def agreements_list(config: Config = _DEFAULT) -> None:
+def agreements_list(config: Config = DEFAULT_CONFIG) -> None:
     """Every agreement: purposes, recipients, dates, whether in force today."""
     with _governance(config) as gov:
         rows = [gov.describe(a) for a in gov.agreements]
@@ -101,7 +101,7 @@ def agreements_list(config: Config = _DEFAULT) -> None:
 
 
 @agreements_app.command("show")
-def agreements_show(agreement_id: str, config: Config = _DEFAULT) -> None:
+def agreements_show(agreement_id: str, config: Config = DEFAULT_CONFIG) -> None:
     """One agreement in full (JSON)."""
     from partnerhub.errors import NotFoundError
 
@@ -119,7 +119,7 @@ def users_add(
     name: str,
     role: Annotated[str, typer.Option(help="analyst, partner_viewer, identity_steward, …")],
     partner: Annotated[str | None, typer.Option(help="The partner they act for.")] = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Add a user and print their first API token (shown once)."""
     from partnerhub.governance import add_user, issue_token
@@ -142,7 +142,7 @@ def users_add(
 
 
 @users_app.command("token")
-def users_token(name: str, config: Config = _DEFAULT) -> None:
+def users_token(name: str, config: Config = DEFAULT_CONFIG) -> None:
     """Issue another API token for a user (shown once)."""
     from partnerhub.governance import issue_token
 
@@ -153,7 +153,7 @@ def users_token(name: str, config: Config = _DEFAULT) -> None:
 
 
 @users_app.command("revoke")
-def users_revoke(name: str, config: Config = _DEFAULT) -> None:
+def users_revoke(name: str, config: Config = DEFAULT_CONFIG) -> None:
     """Revoke every token of a user."""
     from partnerhub.governance import revoke_tokens
 
@@ -164,7 +164,7 @@ def users_revoke(name: str, config: Config = _DEFAULT) -> None:
 
 
 @users_app.command("list")
-def users_list(config: Config = _DEFAULT) -> None:
+def users_list(config: Config = DEFAULT_CONFIG) -> None:
     """Users and their roles (never tokens)."""
     from partnerhub.governance import list_users
 
@@ -194,7 +194,7 @@ def _who(gov: Governance, token: str | None, *roles: str) -> Principal:
 
 # -- audit -------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(token: Token = None, config: Config = _DEFAULT) -> None:
+def audit_verify(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
     """Check every entry's signature and the chain; name any edited, deleted, inserted or
     reordered entry. Exit code 1 when the log has been tampered with."""
     with _governance(config) as gov:
@@ -213,7 +213,7 @@ def audit_verify(token: Token = None, config: Config = _DEFAULT) -> None:
 def audit_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON-lines file to write.")],
     token: Token = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Export the whole log as JSON lines."""
     with _governance(config) as gov:
@@ -225,7 +225,7 @@ def audit_export(
 
 # -- releases ----------------------------------------------------------------------------
 @releases_app.command("list")
-def releases_list(token: Token = None, config: Config = _DEFAULT) -> None:
+def releases_list(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
     """Releases you may see (your partner's; all for the IG officer)."""
     with _governance(config) as gov:
         who = _who(gov, token)
@@ -255,7 +255,7 @@ def releases_count(
     area_level: Annotated[str, typer.Option(help="oa, lsoa, msoa, ward or lad.")] = "lsoa",
     by: Annotated[str | None, typer.Option(help="A coded field to count by.")] = None,
     token: Token = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Request a count table (analysts): checked against the agreements, disclosure
     controlled, stored and audited."""
@@ -281,7 +281,7 @@ def releases_download(
     release_id: int,
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     token: Token = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Download a release you may read (audited)."""
     with _governance(config) as gov:
@@ -333,7 +333,7 @@ def demo_governance(config: Path) -> None:
 
 # -- serve -------------------------------------------------------------------------------
 def serve(
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:

@@ -7,7 +7,6 @@ and every view and every decision is audited.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
@@ -15,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token
 from partnerhub.config import load_partnership
 from partnerhub.errors import AuthenticationError, NotFoundError, PermissionDeniedError, UserError
 
@@ -27,14 +27,6 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 review_app = typer.Typer(
     help="Clerical review of uncertain pairs (identity stewards).", no_args_is_help=True
 )
-Config = Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")]
-Token = Annotated[
-    str | None,
-    typer.Option(
-        "--token", envvar="PARTNERHUB_TOKEN", help="Your API token (or set PARTNERHUB_TOKEN)."
-    ),
-]
-_DEFAULT = Path("partnership.toml")
 _SHOWN = ("partner", "given_name", "family_name", "dob", "sex", "postcode", "nhs_number")
 
 
@@ -90,7 +82,7 @@ def _identifiers(stores: Stores) -> pd.DataFrame:
 def review_list(
     limit: Annotated[int, typer.Option(help="How many pairs to show.")] = 20,
     token: Token = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """The undecided pairs of the latest link run, most likely matches first, with both
     records' identifiers side by side. Audited."""
@@ -138,7 +130,7 @@ def review_decide(
     pair: str,
     match: Annotated[bool, typer.Option("--match/--non-match", help="Same person, or not.")],
     token: Token = None,
-    config: Config = _DEFAULT,
+    config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Record your decision on a pair (audited). The next `partnerhub link` links or unlinks
     it, and a full run re-estimates the model's m probabilities from the match decisions."""

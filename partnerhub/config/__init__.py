@@ -12,6 +12,7 @@ from partnerhub.config.settings import (
     PartnershipSettings,
     VaultSettings,
     load_partnership,
+    parse_toml,
 )
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "PartnershipSettings",
     "VaultSettings",
     "load_partnership",
+    "parse_toml",
     "write_example",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -27,6 +27,7 @@ __all__ = [
     "PartnershipSettings",
     "VaultSettings",
     "load_partnership",
+    "parse_toml",
 ]
 
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -147,21 +148,26 @@ class Partnership(_Frozen):
         raise ConfigError(f"no partner {partner_id!r} in {self.source}; partners are: {known}")
 
 
+def parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
+    """The TOML document ``raw`` read from ``path``, or a ConfigError naming the file and fix."""
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text — save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}) — fix the syntax there") from None
+
+
 def load_partnership(path: Path) -> Partnership:
     """Read and validate `partnership.toml`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such file — run `partnerhub init` to write an example, "
             "or pass --config PATH"
         ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text — save the file as UTF-8") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}) — fix the syntax there") from None
+    data = parse_toml(path, raw)
     try:
         settings = Partnership.model_validate(data)
     except ValidationError as exc:

@@ -10,7 +10,6 @@ flow with a message that names it.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from partnerhub.config import parse_toml
 from partnerhub.disclosure import DisclosureSettings
 from partnerhub.errors import ConfigError, PolicyError, describe_validation_error
 
@@ -116,13 +116,8 @@ class Agreement(_Frozen):
 
 
 def _parse(path: Path) -> Agreement:
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text — save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}) — fix the syntax there") from None
+    raw = path.read_bytes()
+    data = parse_toml(path, raw)
     try:
         agreement = Agreement.model_validate(data)
     except ValidationError as exc:
