@@ -1,0 +1,136 @@
+"""Indicator statistics against independent references, to 1e-9, on grids with zero and
+small counts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.rates import confint_poisson
+
+from partnerhub.indicators.statistics import (
+    ESP_2013,
+    EXACT_BELOW,
+    byar_interval,
+    compare_with_parent,
+    dobson_dsr,
+    exact_poisson_interval,
+    rate_interval,
+    wilson_interval,
+    z_value,
+)
+
+LEVELS = [0.95, 0.998]
+
+
+def test_esp_2013_adds_up_and_z_values() -> None:
+    assert sum(ESP_2013) == 100_000 and len(ESP_2013) == 19
+    assert z_value(0.95) == pytest.approx(1.959963984540054, abs=1e-12)
+    assert z_value(0.998) == pytest.approx(3.090232306167813, abs=1e-12)
+
+
+@pytest.mark.parametrize("confidence", LEVELS)
+def test_wilson_matches_statsmodels(confidence: float) -> None:
+    grid = [
+        (x, n)
+        for n in [*range(1, 31), 57, 100, 999, 12_345]
+        for x in range(0, n + 1, max(1, n // 40))
+    ]
+    grid += [(n, n) for n in (1, 2, 7, 100)]
+    x, n = np.array(grid, dtype=float).T
+    lower, upper = wilson_interval(x, n, confidence)
+    ref_lower, ref_upper = proportion_confint(x, n, alpha=1 - confidence, method="wilson")
+    np.testing.assert_allclose(lower, ref_lower, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(upper, ref_upper, rtol=0, atol=1e-9)
+    assert np.isnan(wilson_interval([1], [0])[0]).all()  # no denominator, no interval
+
+
+@pytest.mark.parametrize("confidence", LEVELS)
+def test_exact_poisson_matches_statsmodels(confidence: float) -> None:
+    counts = np.array([0, 1, 2, 3, 5, 7, 9, 10, 11, 25, 100, 388, 389, 5000], dtype=float)
+    lower, upper = exact_poisson_interval(counts, confidence)
+    ref_lower, ref_upper = confint_poisson(counts, 1.0, method="exact-c", alpha=1 - confidence)
+    np.testing.assert_allclose(lower, np.nan_to_num(ref_lower), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(upper, ref_upper, rtol=0, atol=1e-9)
+
+
+def _byar_reference(o: float, confidence: float) -> tuple[float, float]:
+    """Byar's formulas written out term by term (PHE Technical Guide)."""
+    z = stats.norm.isf((1 - confidence) / 2)
+    lower = 0.0 if o == 0 else o * (1 - 1 / (9 * o) - z / (3 * math.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * math.sqrt(o + 1))) ** 3
+    return lower, upper
+
+
+@pytest.mark.parametrize("confidence", LEVELS)
+def test_byar_matches_its_formula_and_approaches_the_exact_interval(confidence: float) -> None:
+    counts = [0, 1, 3, 10, 11, 50, 389, 10_000]
+    lower, upper = byar_interval(counts, confidence)
+    for o, lo, hi in zip(counts, lower, upper, strict=True):
+        ref = _byar_reference(o, confidence)
+        assert lo == pytest.approx(ref[0], abs=1e-9) and hi == pytest.approx(ref[1], abs=1e-9)
+    big = np.array([100.0, 1000.0, 10_000.0])
+    byar, exact = byar_interval(big, confidence), exact_poisson_interval(big, confidence)
+    np.testing.assert_allclose(byar[0], exact[0], rtol=2e-3)
+    np.testing.assert_allclose(byar[1], exact[1], rtol=2e-3)
+
+
+def test_rates_use_the_exact_interval_for_small_counts() -> None:
+    counts = np.arange(0, 20, dtype=float)
+    lower, upper = rate_interval(counts)
+    exact, byar = exact_poisson_interval(counts), byar_interval(counts)
+    small = counts < EXACT_BELOW
+    np.testing.assert_array_equal(lower[small], exact[0][small])
+    np.testing.assert_array_equal(upper[~small], byar[1][~small])
+
+
+def _dobson_reference(
+    x: list[float], n: list[float], w: tuple[int, ...], conf: float
+) -> tuple[float, float, float]:
+    total_w = sum(w)
+    dsr = sum(wi * xi / ni for wi, xi, ni in zip(w, x, n, strict=True)) / total_w
+    var = sum(wi**2 * xi / ni**2 for wi, xi, ni in zip(w, x, n, strict=True)) / total_w**2
+    o = sum(x)
+    lo, hi = _byar_reference(o, conf)
+    f = math.sqrt(var / o)
+    return dsr * 1e5, (dsr + f * (lo - o)) * 1e5, (dsr + f * (hi - o)) * 1e5
+
+
+@pytest.mark.parametrize("confidence", LEVELS)
+def test_dobson_dsr_matches_the_written_out_method(confidence: float) -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        populations = rng.integers(50, 5000, 19).astype(float)
+        counts = rng.binomial(populations.astype(int), rng.uniform(0, 0.05, 19)).astype(float)
+        counts[rng.integers(0, 19, 3)] = 0  # empty bands
+        if counts.sum() < EXACT_BELOW:
+            continue
+        got = dobson_dsr(counts, populations, confidence=confidence)
+        ref = _dobson_reference(list(counts), list(populations), ESP_2013, confidence)
+        for a, b in zip(got, ref, strict=True):
+            assert a == pytest.approx(b, abs=1e-9)
+    few = dobson_dsr([1] + [0] * 18, [100] * 19)
+    assert few[0] == pytest.approx(5000 / 100 / 100_000 * 1e5) and math.isnan(few[1])
+
+
+def test_compare_with_parent_by_polarity() -> None:
+    lower = [0.6, 0.3, 0.45, float("nan")]
+    upper = [0.7, 0.4, 0.55, 0.5]
+    parent = [0.5, 0.5, 0.5, 0.5]
+    assert list(compare_with_parent(None, lower, upper, parent, "high_is_good")) == [
+        "better",
+        "worse",
+        "similar",
+        "not compared",
+    ]
+    assert list(compare_with_parent(None, lower, upper, parent, "low_is_good"))[:2] == [
+        "worse",
+        "better",
+    ]
+    assert list(compare_with_parent(None, lower, upper, parent, "no_judgement"))[:2] == [
+        "higher",
+        "lower",
+    ]
