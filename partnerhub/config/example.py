@@ -23,6 +23,9 @@ source = "nspl"
 postcode_lookup = "geography/postcode_lookup.csv"
 # Folder of GeoJSON boundaries, one file per area level (oa, lsoa, msoa, ward, lad, county).
 boundaries = "geography/boundaries"
+# Area names, parents and IMD deciles (CSV: level, code, name, parent_code, imd_decile, ...),
+# used to name areas in indicator outputs and for IMD-decile breakdowns. Optional.
+areas = "geography/areas.csv"
 
 [vault]
 # The record-level store. DuckDB file by default; postgresql://user@host/db for scale.

@@ -46,6 +46,7 @@ class GeographySettings(_Frozen):
     source: Literal["nspl", "synthetic"] = "nspl"
     postcode_lookup: Path
     boundaries: Path | None = None
+    areas: Path | None = None
 
 
 class VaultSettings(_Frozen):

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from partnerhub.control import ControlPlane, Release
-from partnerhub.disclosure import Hierarchy, protect_counts
+from partnerhub.disclosure import Hierarchy, protect_counts, protect_proportions
 from partnerhub.errors import NotFoundError, PermissionDeniedError, UserError
 from partnerhub.governance.agreements import Agreement, ReleaseRequest, authorise
 from partnerhub.governance.audit import AuditLog
@@ -30,7 +30,7 @@ from partnerhub.governance.users import Principal
 from partnerhub.schema import table as canonical_table
 from partnerhub.vault import Vault
 
-__all__ = ["AREA_LEVELS", "CountQuery", "Gate", "can_see_release"]
+__all__ = ["AREA_LEVELS", "AggregateTable", "CountQuery", "Gate", "can_see_release"]
 
 AREA_LEVELS = ("oa", "lsoa", "msoa", "ward", "lad")
 _RELEASERS = ("analyst",)
@@ -79,6 +79,62 @@ class CountQuery:
         return used
 
 
+@dataclass(frozen=True)
+class AggregateTable:
+    """What a capability asks the gate to release: a complete grid of counts over ``dims``,
+    computed in the vault. The gate protects the count columns with the agreement's settings
+    (``proportion``: numerator and denominator together, so neither a small count nor its
+    complement shows; otherwise each count column on its own) and hands *only the protected
+    counts* to ``derive``, which makes the released table (rates and limits are therefore
+    computed after suppression). ``hierarchy`` says which cells add up to which."""
+
+    cells: pd.DataFrame
+    dims: tuple[str, ...]
+    counts: tuple[str, ...]
+    keys: dict[str, str]  # count column → its cell-key column
+    hierarchy: Hierarchy
+    derive: Callable[[pd.DataFrame], pd.DataFrame]
+    proportion: bool = False
+
+
+def _protect_aggregate(table: AggregateTable, settings: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+    cells = table.cells.reset_index(drop=True)
+    out = cells[list(table.dims)].copy()
+    notes: dict[str, int] = {}
+    if table.proportion:
+        num, den = table.counts
+        protected = protect_proportions(
+            cells,
+            list(table.dims),
+            numerator=num,
+            denominator=den,
+            numerator_key=table.keys.get(num),
+            denominator_key=table.keys.get(den),
+            hierarchies=[table.hierarchy],
+            settings=settings,
+        )
+        out[num] = protected.data["numerator"].to_numpy()
+        out[den] = protected.data["denominator"].to_numpy()
+        out["suppressed"] = protected.data["suppressed"].to_numpy()
+        notes = dict(protected.notes)
+    else:
+        out["suppressed"] = False
+        for column in table.counts:
+            protected = protect_counts(
+                cells,
+                list(table.dims),
+                count=column,
+                cell_key=table.keys.get(column),
+                hierarchies=[table.hierarchy],
+                settings=settings,
+            )
+            out[column] = protected.data["value"].to_numpy()
+            out["suppressed"] |= protected.data["suppressed"].to_numpy()
+            for k, v in protected.notes.items():
+                notes[k] = notes.get(k, 0) + v
+    return out, notes
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -110,6 +166,11 @@ class Gate:
         self._vault = vault
         self._tables = dataset_tables or {}
         self._today = today
+
+    @property
+    def dataset_tables(self) -> dict[tuple[str, str], str]:
+        """(partner, dataset) → canonical table, for every registered dataset."""
+        return dict(self._tables)
 
     # -- making a release -----------------------------------------------------------------
     def release_counts(
@@ -152,21 +213,74 @@ class Gate:
             f"{query.partner}/{query.dataset}: rows by {query.area_level}"
             + (f" and {query.by}" if query.by else "")
         )
+        return self._store(
+            principal, agreement, purpose, title, asdict(query), content, protected.notes, len(out)
+        )
+
+    def release_aggregate(
+        self,
+        principal: Principal,
+        purpose: str,
+        title: str,
+        fields: Sequence[tuple[str, str, str]],
+        query: dict[str, Any],
+        build: Callable[[Vault], AggregateTable],
+        output_kind: str = "aggregate",
+    ) -> Release:
+        """Release a capability's aggregate (an indicator by area, say): policy check for
+        ``fields`` → ``build`` computes counts in the vault → disclosure control → the
+        capability derives its table from the protected counts → stored and audited."""
+        if principal.role not in _RELEASERS:
+            raise PermissionDeniedError(
+                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
+            )
+        assert principal.partner is not None
+        request = ReleaseRequest(
+            recipient=principal.partner, purpose=purpose, output_kind=output_kind, fields=fields
+        )
+        agreement = authorise(self.agreements, request, self._today())
+        if self._vault is None:
+            raise UserError("this gate has no vault to compute from")
+        vault = self._vault()
+        try:
+            table = build(vault)
+        finally:
+            vault.close()
+        protected, notes = _protect_aggregate(table, agreement.disclosure_settings)
+        out = table.derive(protected)
+        content = out.to_csv(index=False)
+        return self._store(
+            principal, agreement, purpose, title, query, content, notes, len(out), output_kind
+        )
+
+    def _store(
+        self,
+        principal: Principal,
+        agreement: Agreement,
+        purpose: str,
+        title: str,
+        query: dict[str, Any],
+        content: str,
+        notes: dict[str, int],
+        cells: int,
+        output_kind: str = "aggregate",
+    ) -> Release:
         disclosure = {
             "settings": asdict(agreement.disclosure_settings),
-            "suppressed": protected.notes,
-            "cells": len(out),
+            "suppressed": notes,
+            "cells": cells,
         }
+        assert principal.partner is not None
         with self.plane.session() as s:
             release = Release(
                 title=title,
                 requester=principal.name,
                 recipient=principal.partner,
                 purpose=purpose,
-                output_kind="aggregate",
+                output_kind=output_kind,
                 agreement_id=agreement.id,
                 agreement_sha256=agreement.sha256,
-                query=json.dumps(asdict(query), default=str, sort_keys=True),
+                query=json.dumps(query, default=str, sort_keys=True),
                 disclosure=json.dumps(disclosure, sort_keys=True),
                 media_type="text/csv",
                 content=content,
@@ -183,9 +297,9 @@ class Gate:
                     "agreement": agreement.id,
                     "recipient": release.recipient,
                     "purpose": purpose,
-                    "query": asdict(query),
+                    "query": query,
                     "content_sha256": release.content_sha256,
-                    "suppressed": protected.notes,
+                    "suppressed": notes,
                 },
                 session=s,
             )

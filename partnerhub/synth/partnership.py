@@ -276,6 +276,7 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
         'source = "synthetic"',
         'postcode_lookup = "geography/postcode_lookup.csv"',
         'boundaries = "geography/boundaries"',
+        'areas = "geography/areas.csv"',
         "",
         "[vault]",
         'url = "duckdb:///vault/vault.duckdb"',
@@ -367,7 +368,8 @@ def _write_agreements(extracts: list[Extract], folder: Path) -> None:
         for partner, dataset, table_name in datasets:
             if recipients is not None and partner not in recipients:
                 continue
-            fields = list(canonical_table(table_name).column_names)
+            # age and sex: derived per person from the linked records (the vault's person table)
+            fields = [*canonical_table(table_name).column_names, "age", "sex"]
             lines += [
                 "",
                 "[[dataset]]",

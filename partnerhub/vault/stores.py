@@ -133,7 +133,7 @@ class Vault(_Store):
         out = []
         current = self.backend.qualified(CURRENT_TABLE)
         for name in self.backend.table_names():
-            if name.startswith("_"):
+            if name not in self.loaded_tables:  # bookkeeping and derived tables
                 continue
             total = self.backend.count(name)
             live = self.backend.count(

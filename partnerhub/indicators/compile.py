@@ -1,0 +1,297 @@
+"""The compiler: an indicator spec → one Ibis expression over the vault, run on its backend.
+
+The expression returns the indicator's *additive parts* — numerator, denominator (and for a
+mean the sum and sum of squares; for a DSR one row per age band) with the cell keys of the
+people counted — per period and finest area (OA, with the LSOA, MSOA, ward and LAD the fact
+was placed in). :mod:`.compute` rolls them up; rates are never averaged. Nothing here returns
+a vault row: the expression aggregates before it is executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from partnerhub.errors import NotFoundError
+from partnerhub.indicators.periods import Period
+from partnerhub.indicators.spec import Condition, Exists, IndicatorSpec, Population, Selection
+from partnerhub.schema import table as canonical_table
+from partnerhub.vault import CURRENT_TABLE, Vault
+
+__all__ = ["AREA_KEYS", "Compiled", "compile_spec", "missing_sources"]
+
+AREA_KEYS = ("oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code")
+DSR_BANDS = 19  # 0-4, 5-9, ..., 85-89, 90+ (ESP 2013)
+PERSON_TABLE = "person"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The parts expression and the snapshot counts it needs dividing by."""
+
+    parts: ir.Table
+    snapshots: ir.Table | None
+
+
+def missing_sources(vault: Vault, spec: IndicatorSpec) -> list[str]:
+    """The spec's partner/dataset sources with no current load in the vault."""
+    current = _current(vault)
+    loaded = {f"{p}/{d}" for p, d in zip(current["partner"], current["dataset"], strict=True)}
+    return [s for s in spec.sources if s not in loaded]
+
+
+def _current(vault: Vault) -> pd.DataFrame:
+    con = vault.backend.ibis
+    database = getattr(vault.backend, "schema", None)
+    loads = con.table(CURRENT_TABLE, database=database)
+    frame: pd.DataFrame = loads.select("partner", "dataset", "table_name").to_pandas()
+    return frame
+
+
+class _Builder:
+    def __init__(self, vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> None:
+        self.vault = vault
+        self.spec = spec
+        con = vault.backend.ibis
+        database = getattr(vault.backend, "schema", None)
+        names = set(vault.backend.table_names())
+        if PERSON_TABLE not in names:
+            raise NotFoundError(
+                "the vault has no person table yet — run `partnerhub link` (indicators count "
+                "people and need their ages)"
+            )
+        self.person = con.table(PERSON_TABLE, database=database).select(
+            "partner", "record_key", "person_id", "birth_month", "sex"
+        )
+        current = _current(vault)
+        self.datasets: dict[str, list[tuple[str, str]]] = {}
+        for s in spec.sources:
+            partner, dataset = s.split("/")
+            hit = current[(current["partner"] == partner) & (current["dataset"] == dataset)]
+            if len(hit):
+                self.datasets.setdefault(str(hit["table_name"].iloc[0]), []).append(
+                    (partner, dataset)
+                )
+        missing = missing_sources(vault, spec)
+        if missing:
+            named = ", ".join(
+                f"dataset {m.split('/')[1]!r} of partner {m.split('/')[0]!r}" for m in missing
+            )
+            raise NotFoundError(
+                f"{spec.id} needs {named}, never loaded — load it with `partnerhub ingest`"
+                " (or remove it from the spec's sources)"
+            )
+        self.periods = ibis.memtable(
+            {
+                "period": [p.label for p in periods],
+                "p_start": [p.start for p in periods],
+                "p_end": [p.end for p in periods],
+                "p_ref": [p.reference(spec.reference) for p in periods],
+            },
+            schema={"period": "string", "p_start": "date", "p_end": "date", "p_ref": "date"},
+        )
+        self.keys = ibis.memtable(
+            {"_prefix": [f"{i:02x}" for i in range(256)], "_ck": list(range(256))}
+        )
+
+    # -- rows of a table, with the person's id, birth month and sex ------------------------
+    def rows(self, table_name: str) -> ir.Table:
+        t = self.vault.current(table_name)
+        sources = self.datasets.get(table_name)
+        if sources:
+            match = ibis.or_(*[(t.partner == p) & (t.dataset == d) for p, d in sources])
+            t = t.filter(match)
+        p = self.person
+        joined = t.left_join(
+            p, [t.partner == p.partner, t.record_key == p.record_key], rname="{name}_p"
+        )
+        return joined.mutate(
+            _pid=joined.person_id.fill_null(ibis.literal("R") + joined.record_key),
+        )
+
+    # -- conditions -----------------------------------------------------------------------
+    @staticmethod
+    def age(t: ir.Table, anchor: ir.DateValue) -> ir.IntegerValue:
+        bm = t.birth_month
+        return anchor.year() - bm.year() - ibis.ifelse(anchor.month() < bm.month(), 1, 0)
+
+    def condition(self, t: ir.Table, c: Condition, anchor: ir.DateValue) -> ir.BooleanValue:
+        if c.field == "age":
+            col: ir.Value = self.age(t, anchor)
+        elif c.field == "sex":
+            col = t.sex.fill_null("U")
+        else:
+            col = t[c.field]
+        if c.in_ is not None:
+            return col.isin(list(c.in_)).fill_null(False)
+        if c.not_in is not None:
+            return (~col.isin(list(c.not_in))).fill_null(True)
+        if c.equals is not None:
+            return (col == c.equals).fill_null(False)
+        if c.between is not None:
+            return col.between(c.between[0], c.between[1]).fill_null(False)
+        if c.at_least is not None:
+            return (col >= c.at_least).fill_null(False)
+        if c.months is not None:
+            return col.month().isin(list(c.months)).fill_null(False)
+        assert c.is_null is not None
+        return col.isnull() if c.is_null else col.notnull()
+
+    def where(self, t: ir.Table, conditions: Sequence[Condition]) -> ir.Table:
+        if not conditions:
+            return t
+        return t.filter([self.condition(t, c, t._anchor) for c in conditions])
+
+    def exists(self, t: ir.Table, e: Exists) -> ir.Table:
+        o = self.rows(e.table)
+        date_column = e.date or canonical_table(e.table).date_column
+        if e.active is None:
+            assert date_column is not None
+            o = o.mutate(_anchor=o[date_column])
+        else:
+            o = o.mutate(_anchor=o[e.active[0]])
+        o = self.where(o, e.where)
+        if e.active is not None:
+            start, end = e.active
+            o = o.select(_opid=o._pid, _ostart=o[start], _oend=o[end])
+            preds = [
+                t._pid == o._opid,
+                o._ostart <= t._anchor,
+                o._oend.isnull() | (o._oend > t._anchor),
+            ]
+        else:
+            o = o.select(_opid=o._pid, _odate=o._anchor)
+            preds = [
+                t._pid == o._opid,
+                o._odate >= t._anchor + ibis.interval(days=e.from_days),
+                o._odate <= t._anchor + ibis.interval(days=e.to_days),
+            ]
+        return t.anti_join(o, preds) if e.negate else t.semi_join(o, preds)
+
+    # -- selections -----------------------------------------------------------------------
+    def selection(self, part: Selection, table_name: str) -> ir.Table:
+        t = self.rows(table_name)
+        pr = self.periods
+        if part.active is not None:
+            start, end = part.active
+            t = t.join(
+                pr,
+                [t[start] <= pr.p_ref, t[end].isnull() | (t[end] > pr.p_ref)],
+            )
+            t = t.mutate(_anchor=t.p_ref)
+        else:
+            date_column = part.date or canonical_table(table_name).date_column
+            assert date_column is not None
+            t = t.join(pr, [t[date_column] >= pr.p_start, t[date_column] < pr.p_end])
+            t = t.mutate(_anchor=t[date_column])
+        t = self.where(t, part.where)
+        for e in part.exists:
+            t = self.exists(t, e)
+        return t
+
+    def population(self, part: Population) -> ir.Table:
+        t = self.rows("residence")
+        t = t.filter(t.source == part.source)
+        pr = self.periods
+        t = t.join(pr, [t.from_date <= pr.p_ref, t.to_date.isnull() | (t.to_date > pr.p_ref)])
+        t = t.mutate(_anchor=t.p_ref)
+        # one registration per person at the date: the most recent
+        rank = ibis.row_number().over(
+            group_by=[t.period, t._pid], order_by=[ibis.desc(t.from_date), t.record_key]
+        )
+        t = t.mutate(_rank=rank)
+        t = t.filter(t._rank == 0).drop("_rank")
+        t = self.where(t, part.where)
+        for e in part.exists:
+            t = self.exists(t, e)
+        return t
+
+    def people(self, t: ir.Table) -> ir.Table:
+        """One row per person and period: their first (then lowest record key) row."""
+        rank = ibis.row_number().over(
+            group_by=[t.period, t._pid], order_by=[t._anchor, t.record_key, t.partner]
+        )
+        t = t.mutate(_rank=rank)
+        return t.filter(t._rank == 0).drop("_rank")
+
+    # -- aggregation ----------------------------------------------------------------------
+    def group_keys(self) -> list[str]:
+        return ["period", *AREA_KEYS] + (["age_band"] if self.spec.statistic == "dsr" else [])
+
+    def shaped(self, t: ir.Table) -> ir.Table:
+        t = t.filter(t.oa_code.notnull())
+        t = t.mutate(_prefix=t.record_key.substr(0, 2).lower())
+        t = t.join(self.keys, "_prefix")
+        if self.spec.statistic == "dsr":
+            age = self.age(t, t._anchor)
+            t = t.filter(age.notnull())
+            t = t.mutate(age_band=ibis.least(age // 5, DSR_BANDS - 1).cast("int64"))
+        return t
+
+    def aggregate(self, t: ir.Table, prefix: str) -> ir.Table:
+        t = self.shaped(t)
+        metrics = {prefix: t.count(), f"{prefix}_key": t._ck.sum()}
+        if prefix == "numerator" and self.spec.numerator.value_days_between:
+            a, b = self.spec.numerator.value_days_between
+            days = t[b].delta(t[a], unit="day").cast("float64")
+            metrics["value_sum"] = days.sum()
+            metrics["value_sumsq"] = (days * days).sum()
+        return t.group_by(self.group_keys()).aggregate(**metrics)
+
+    def build(self) -> Compiled:
+        spec = self.spec
+        num = spec.numerator
+        den = spec.denominator
+        if isinstance(den, Selection):
+            assert den.table is not None
+            d = self.selection(den, den.table)
+            if den.count == "people":
+                d = self.people(d)
+            n = self.where(d, num.where)
+            for e in num.exists:
+                n = self.exists(n, e)
+        elif isinstance(den, Population):
+            d = self.population(den)
+            if spec.statistic == "proportion":
+                n = self.where(d, num.where)
+                for e in num.exists:
+                    n = self.exists(n, e)
+            else:
+                n = self.selection(num, spec.numerator_table)
+                if num.count == "people":
+                    n = self.people(n)
+        else:
+            d = None
+            n = self.selection(num, spec.numerator_table)
+            if num.count == "people":
+                n = self.people(n)
+            if num.value_days_between:
+                a, b = num.value_days_between
+                n = n.filter(n[a].notnull() & n[b].notnull())
+        keys = self.group_keys()
+        parts = self.aggregate(n, "numerator")
+        if d is not None:
+            dparts = self.aggregate(d, "denominator")
+            parts = dparts.left_join(parts, keys).select(
+                *[dparts[k] for k in keys],
+                parts.numerator.fill_null(0).name("numerator"),
+                parts.numerator_key.fill_null(0).name("numerator_key"),
+                dparts.denominator,
+                dparts.denominator_key,
+            )
+        snapshots = None
+        carrier = num if isinstance(den, Population) or den is None else den
+        if carrier.average_over_snapshots and isinstance(carrier, Selection):
+            base = d if d is not None else n
+            snapshots = base.group_by("period").aggregate(snapshots=base._anchor.nunique())
+        return Compiled(parts, snapshots)
+
+
+def compile_spec(vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> Compiled:
+    """The parts expression of ``spec`` over ``periods`` (raises NotFoundError naming any
+    source dataset that was never loaded)."""
+    return _Builder(vault, spec, periods).build()

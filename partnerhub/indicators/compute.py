@@ -1,0 +1,223 @@
+"""From additive parts to indicator values by area: roll-up, statistics, comparison.
+
+Parts come from the vault at the finest grain (OA, carrying the LSOA, MSOA, ward and LAD the
+fact was placed in) and are *summed* to every level — OA, LSOA, MSOA, ward, LAD, county and
+IMD decile — before any rate is taken: rates are never averaged. Each area is compared with
+its parent (LAD for smaller areas, the county for a LAD) by the indicator's polarity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from partnerhub.indicators.compile import AREA_KEYS, DSR_BANDS, compile_spec
+from partnerhub.indicators.periods import Period
+from partnerhub.indicators.spec import IndicatorSpec
+from partnerhub.indicators.statistics import (
+    ESP_2013,
+    compare_with_parent,
+    dobson_dsr,
+    rate_interval,
+    wilson_interval,
+    z_value,
+)
+from partnerhub.vault import Vault
+
+__all__ = [
+    "LEVELS",
+    "Areas",
+    "compute_parts",
+    "finish",
+    "roll_up",
+]
+
+LEVELS = ("oa", "lsoa", "msoa", "ward", "lad", "county")
+_COUNTS = ("numerator", "numerator_key", "denominator", "denominator_key")
+
+
+@dataclass(frozen=True)
+class Areas:
+    """Names, county code and LSOA IMD deciles (from ``geography.areas``; codes otherwise)."""
+
+    names: dict[str, str]
+    county: str
+    imd_decile: dict[str, int]
+
+    @classmethod
+    def load(cls, path: Path | None) -> Areas:
+        if path is None or not path.exists():
+            return cls({}, "county", {})
+        frame = pd.read_csv(path, dtype=str)
+        names = dict(zip(frame["code"], frame["name"], strict=True))
+        county = frame.loc[frame["level"] == "county", "code"]
+        lsoas = frame[(frame["level"] == "lsoa") & frame["imd_decile"].notna()]
+        deciles = {
+            c: int(float(d)) for c, d in zip(lsoas["code"], lsoas["imd_decile"], strict=True)
+        }
+        return cls(names, str(county.iloc[0]) if len(county) else "county", deciles)
+
+    def name(self, code: str) -> str:
+        if code.startswith("IMD decile"):
+            return code
+        return self.names.get(code, code)
+
+
+def compute_parts(vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> pd.DataFrame:
+    """The spec's additive parts at the finest grain, computed in the vault (aggregates)."""
+    compiled = compile_spec(vault, spec, periods)
+    parts: pd.DataFrame = compiled.parts.to_pandas()
+    for c in (*_COUNTS, "value_sum", "value_sumsq"):
+        if c in parts:
+            parts[c] = parts[c].fillna(0)
+    if compiled.snapshots is not None:
+        snaps = compiled.snapshots.to_pandas().set_index("period")["snapshots"]
+        per = parts["period"].map(snaps).astype(float)
+        for c in ("numerator", "denominator"):
+            if c in parts:
+                parts[c] = parts[c] / per
+    return parts
+
+
+def roll_up(parts: pd.DataFrame, areas: Areas) -> pd.DataFrame:
+    """Sum the parts to every area level (and IMD decile); one row per (level, area, period
+    [, age band])."""
+    extra = ["age_band"] if "age_band" in parts else []
+    values = [c for c in parts.columns if c not in ("period", *AREA_KEYS, *extra)]
+    frames = []
+    for level in LEVELS:
+        if level == "county":
+            g = parts.groupby(["period", *extra], as_index=False)[values].sum()
+            g["area_code"] = areas.county
+        else:
+            key = f"{level}_code"
+            g = parts.groupby([key, "period", *extra], as_index=False)[values].sum()
+            g = g.rename(columns={key: "area_code"})
+        g["area_type"] = level
+        frames.append(g)
+    if areas.imd_decile:
+        decile = parts["lsoa_code"].map(areas.imd_decile)
+        known = parts[decile.notna()].assign(_decile=decile[decile.notna()].astype(int))
+        g = known.groupby(["_decile", "period", *extra], as_index=False)[values].sum()
+        g["area_code"] = "IMD decile " + g["_decile"].astype(str)
+        g["area_type"] = "imd_decile"
+        frames.append(g.drop(columns="_decile"))
+    out = pd.concat(frames, ignore_index=True)
+    for c in ("numerator_key", "denominator_key"):
+        if c in out:
+            out[c] = out[c].astype("int64") % 256
+    return out
+
+
+def parents(parts: pd.DataFrame, areas: Areas) -> dict[str, str]:
+    """Each area's parent: its LAD (the LAD holding most of its parts), a LAD's the county."""
+    out: dict[str, str] = {}
+    weight = parts.get("denominator", parts["numerator"])
+    for level in ("oa", "lsoa", "msoa", "ward"):
+        key = f"{level}_code"
+        g = (
+            parts.assign(_w=weight)
+            .groupby([key, "lad_code"], as_index=False)["_w"]
+            .sum()
+            .sort_values([key, "_w", "lad_code"], ascending=[True, False, True])
+            .drop_duplicates(key)
+        )
+        out.update(zip(g[key], g["lad_code"], strict=True))
+    out.update({lad: areas.county for lad in parts["lad_code"].unique()})
+    out.update({f"IMD decile {d}": areas.county for d in range(1, 11)})
+    return out
+
+
+def _values(spec: IndicatorSpec, frame: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Value and limits from (released or true) counts of each row."""
+    m = spec.multiplier
+    num = frame["numerator"].astype(float).to_numpy()
+    out = pd.DataFrame(index=frame.index)
+    if spec.statistic == "proportion":
+        den = frame["denominator"].astype(float).to_numpy()
+        lo, hi = wilson_interval(num, den, confidence)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["value"] = np.where(den > 0, num / den, np.nan) * m
+        out["lower"], out["upper"] = lo * m, hi * m
+    elif spec.statistic == "crude_rate":
+        den = frame["denominator"].astype(float).to_numpy()
+        lo, hi = rate_interval(num, confidence)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["value"] = np.where(den > 0, num / den * m, np.nan)
+            out["lower"] = np.where(den > 0, lo / den * m, np.nan)
+            out["upper"] = np.where(den > 0, hi / den * m, np.nan)
+    elif spec.statistic == "count":
+        lo, hi = rate_interval(num, confidence)
+        out["value"], out["lower"], out["upper"] = num * m, lo * m, hi * m
+    elif spec.statistic == "mean":
+        s = frame["value_sum"].astype(float).to_numpy()
+        ss = frame["value_sumsq"].astype(float).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(num > 0, s / num, np.nan)
+            var = np.where(num > 1, (ss - num * mean**2) / (num - 1), np.nan)
+            half = z_value(confidence) * np.sqrt(np.maximum(var, 0) / num)
+        out["value"], out["lower"], out["upper"] = mean, mean - half, mean + half
+    else:
+        raise AssertionError(spec.statistic)
+    return out
+
+
+def _dsr(spec: IndicatorSpec, banded: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    keys = ["area_type", "area_code", "period"]
+    rows = []
+    full = pd.MultiIndex.from_product([range(DSR_BANDS)], names=["age_band"])
+    for key, g in banded.groupby(keys, sort=False):
+        g = g.set_index("age_band").reindex(full.get_level_values(0), fill_value=0)
+        dsr, lo, hi = dobson_dsr(
+            g["numerator"].to_numpy(float),
+            np.maximum(g["denominator"].to_numpy(float), 1e-9),
+            ESP_2013,
+            multiplier=spec.multiplier,
+            confidence=confidence,
+        )
+        rows.append((*key, dsr, lo, hi))
+    return pd.DataFrame(rows, columns=[*keys, "value", "lower", "upper"])
+
+
+def finish(
+    spec: IndicatorSpec,
+    rolled: pd.DataFrame,
+    parent_of: dict[str, str],
+    areas: Areas,
+    banded: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Values, 95 % and 99.8 % limits and the comparison with the parent, from the counts in
+    ``rolled`` (one row per level, area, period). ``banded`` holds a DSR's age-band parts."""
+    out = rolled.copy()
+    if spec.statistic == "dsr":
+        assert banded is not None
+        for confidence, suffix in ((0.95, ""), (0.998, "_998")):
+            v = _dsr(spec, banded, confidence)
+            v = v.rename(columns={c: c + suffix for c in ("value", "lower", "upper")})
+            out = out.merge(v, on=["area_type", "area_code", "period"], how="left")
+        out = out.drop(columns=["value_998"])
+    else:
+        for confidence, suffix in ((0.95, ""), (0.998, "_998")):
+            v = _values(spec, out, confidence)
+            out["lower" + suffix], out["upper" + suffix] = v["lower"], v["upper"]
+            if not suffix:
+                out["value"] = v["value"]
+    out["parent_code"] = out["area_code"].map(parent_of)
+    parent_value = out.set_index(["area_code", "period"])["value"]
+    parent_value = parent_value[~parent_value.index.duplicated()]
+    lookup = pd.MultiIndex.from_arrays([out["parent_code"].fillna(""), out["period"]])
+    pv = parent_value.reindex(lookup).to_numpy()
+    polarity = spec.polarity if spec.polarity != "no_judgement" else "none"
+    out["compared_to_parent"] = compare_with_parent(
+        out["value"],
+        out["lower"],
+        out["upper"],
+        pv,
+        polarity,  # type: ignore[arg-type]
+    )
+    out["area_name"] = out["area_code"].map(areas.name)
+    return out

@@ -1,0 +1,144 @@
+"""The indicator engine on real stores: every spec of the library equals the pandas reference
+(tests/spec/reference.py, written apart from the compiler) for every area and period, and
+DuckDB and PostgreSQL give identical results."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partnerhub.config import load_partnership
+from partnerhub.identity import link_partnership
+from partnerhub.identity.people import publish_people
+from partnerhub.indicators.compute import Areas, compute_parts
+from partnerhub.indicators.release import calculate, default_periods, true_values
+from partnerhub.indicators.spec import load_library
+from partnerhub.ingest.load import ingest_all, open_stores
+from tests.integration.conftest import use_postgres
+from tests.spec.reference import Reference
+
+LIBRARY = load_library()
+FIRST, LAST = date(2021, 4, 1), date(2025, 3, 31)
+
+
+def _prepare(root: Path) -> None:
+    settings = load_partnership(root / "partnership.toml")
+    with open_stores(settings) as stores:
+        ingest_all(stores)
+        link_partnership(stores.identity, stores.control)
+        publish_people(stores.identity, stores.vault, stores.control)
+
+
+@pytest.fixture(scope="module")
+def linked(synthetic_partnership: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("indicators") / "p"
+    shutil.copytree(synthetic_partnership, out)
+    _prepare(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def linked_pg(synthetic_partnership: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    import uuid
+
+    import psycopg
+
+    from tests.integration.conftest import PG_SERVER
+
+    name = f"partnerhub_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    out = tmp_path_factory.mktemp("indicators_pg") / "p"
+    shutil.copytree(synthetic_partnership, out)
+    use_postgres(out, f"{PG_SERVER}/{name}")
+    try:
+        _prepare(out)
+        yield out
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _reference(root: Path) -> Reference:
+    settings = load_partnership(root / "partnership.toml")
+    with open_stores(settings) as stores:
+        vault = stores.vault
+        tables = {n: vault.current(n).to_pandas() for n in vault.loaded_tables}
+        con = vault.backend.ibis
+        person = con.table("person").to_pandas()
+        current = con.table("_current_load").to_pandas()
+    for frame in [*tables.values(), person]:
+        for column in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[column]):
+                frame[column] = [None if pd.isna(v) else v.date() for v in frame[column]]
+    return Reference(tables, person, current)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("period", "oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code", "age_band") if c in frame]
+    out = frame.sort_values(keys).reset_index(drop=True)
+    for c in out.columns:
+        if c not in keys:
+            out[c] = out[c].astype(float)
+    return out[sorted(out.columns)]
+
+
+@pytest.fixture(scope="module")
+def reference(linked: Path) -> Reference:
+    return _reference(linked)
+
+
+def _parts(root: Path, spec) -> pd.DataFrame:
+    settings = load_partnership(root / "partnership.toml")
+    with open_stores(settings) as stores:
+        return compute_parts(stores.vault, spec, default_periods(spec, FIRST, LAST))
+
+
+def _values(root: Path, spec) -> pd.DataFrame:
+    settings = load_partnership(root / "partnership.toml")
+    areas = Areas.load(settings.resolve(settings.geography.areas))
+    with open_stores(settings) as stores:
+        calc = calculate(stores.vault, spec, default_periods(spec, FIRST, LAST), areas)
+    return true_values(calc)
+
+
+def test_library_has_at_least_30_indicators() -> None:
+    assert len(LIBRARY) >= 30
+
+
+@pytest.mark.parametrize("spec", LIBRARY, ids=[s.slug for s in LIBRARY])
+def test_compiler_equals_the_reference(linked: Path, reference: Reference, spec) -> None:
+    periods = default_periods(spec, FIRST, LAST)
+    expected = _sorted(reference.parts(spec, periods))
+    got = _sorted(_parts(linked, spec))
+    assert len(got) > 0, f"{spec.id}: no parts at all"
+    assert got["numerator"].sum() > 0, f"{spec.id}: the synthetic data gives it no events"
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, atol=1e-9)
+
+
+@pytest.mark.parametrize("spec", LIBRARY, ids=[s.slug for s in LIBRARY])
+def test_duckdb_and_postgres_agree(linked: Path, linked_pg: Path, spec) -> None:
+    a = _values(linked, spec)
+    b = _values(linked_pg, spec)
+    keys = ["area_type", "area_code", "period"]
+    a = a.sort_values(keys).reset_index(drop=True)
+    b = b.sort_values(keys).reset_index(drop=True)
+    cols = [c for c in a.columns if c not in ("numerator_key", "denominator_key")]
+    pd.testing.assert_frame_equal(a[cols], b[cols], check_dtype=False, atol=1e-9)
+
+
+def test_rates_are_rolled_up_not_averaged(linked: Path) -> None:
+    spec = next(s for s in LIBRARY if s.id == "NI 15")
+    v = _values(linked, spec)
+    county = v[v.area_type == "county"].set_index("period")
+    lads = v[v.area_type == "lad"].groupby("period")[["numerator", "denominator"]].sum()
+    assert (county["numerator"] == lads["numerator"]).all()
+    assert np.allclose(county["value"], lads["numerator"] / lads["denominator"] * 1000)
+    mean_of_rates = v[v.area_type == "lad"].groupby("period")["value"].mean()
+    assert not np.allclose(county["value"], mean_of_rates)
