@@ -136,6 +136,9 @@ class _Builder:
             return col.between(c.between[0], c.between[1]).fill_null(False)
         if c.at_least is not None:
             return (col >= c.at_least).fill_null(False)
+        if c.starts_with is not None:
+            upper = col.cast("string").upper()
+            return ibis.or_(*[upper.startswith(s.upper()) for s in c.starts_with]).fill_null(False)
         if c.months is not None:
             return col.month().isin(list(c.months)).fill_null(False)
         assert c.is_null is not None
@@ -157,20 +160,23 @@ class _Builder:
         o = self.where(o, e.where)
         if e.active is not None:
             start, end = e.active
-            o = o.select(_opid=o._pid, _ostart=o[start], _oend=o[end])
+            o = o.select(_opid=o._pid, _ostart=o[start], _oend=o[end]).view()
             preds = [
                 t._pid == o._opid,
                 o._ostart <= t._anchor,
                 o._oend.isnull() | (o._oend > t._anchor),
             ]
         else:
-            o = o.select(_opid=o._pid, _odate=o._anchor)
+            o = o.select(_opid=o._pid, _odate=o._anchor).view()
             preds = [
                 t._pid == o._opid,
                 o._odate >= t._anchor + ibis.interval(days=e.from_days),
                 o._odate <= t._anchor + ibis.interval(days=e.to_days),
             ]
-        return t.anti_join(o, preds) if e.negate else t.semi_join(o, preds)
+        joined = t.anti_join(o, preds) if e.negate else t.semi_join(o, preds)
+        # a projection after each semi/anti join: ibis 12 writes "LEFT SEMI JOIN" for
+        # PostgreSQL when two are chained directly
+        return joined.select(*t.columns).view()
 
     # -- selections -----------------------------------------------------------------------
     def selection(self, part: Selection, table_name: str) -> ir.Table:

@@ -259,3 +259,22 @@ def release_indicator(
         "periods": [p.label for p in periods],
     }
     return gate.release_aggregate(principal, purpose, title, fields, query, build)
+
+
+def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:
+    """First and last date of the spec's numerator facts in the vault (an aggregate)."""
+    table_name = spec.numerator_table
+    part = spec.numerator
+    if isinstance(spec.denominator, Selection) and spec.numerator.table is None:
+        part = spec.denominator
+    column = (part.active[0] if isinstance(part, Selection) and part.active else None) or (
+        part.date if isinstance(part, Selection) else None
+    )
+    column = column or canonical_table(table_name).date_column
+    if table_name == "residence" or column is None:
+        column = "from_date"
+    t = vault.current(table_name)
+    lo, hi = t.aggregate(lo=t[column].min(), hi=t[column].max()).to_pandas().iloc[0]
+    if pd.isna(lo) or pd.isna(hi):
+        return None
+    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()

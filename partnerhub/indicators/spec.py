@@ -65,6 +65,7 @@ class Condition(_Frozen):
     between: tuple[float, float] | None = None  # inclusive; numbers (age, height, ...)
     at_least: float | None = None
     months: tuple[int, ...] | None = None  # a date field's month is one of these
+    starts_with: tuple[str, ...] | None = None  # a code (ICD-10, ...) begins with one of these
     is_null: bool | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -73,13 +74,22 @@ class Condition(_Frozen):
     def _one_test(self) -> Condition:
         tests = [
             n
-            for n in ("in_", "not_in", "equals", "between", "at_least", "months", "is_null")
+            for n in (
+                "in_",
+                "not_in",
+                "equals",
+                "between",
+                "at_least",
+                "months",
+                "starts_with",
+                "is_null",
+            )
             if getattr(self, n) is not None
         ]
         if len(tests) != 1:
             raise ValueError(
                 f"condition on {self.field!r} needs exactly one of in, not_in, equals, between, "
-                f"at_least, months, is_null (has {len(tests)})"
+                f"at_least, months, starts_with, is_null (has {len(tests)})"
             )
         if self.months is not None and not all(1 <= m <= 12 for m in self.months):
             raise ValueError("months are 1..12")

@@ -18,7 +18,9 @@ AREAS = ["oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code"]
 
 
 class Reference:
-    def __init__(self, tables: dict[str, pd.DataFrame], person: pd.DataFrame, current: pd.DataFrame):
+    def __init__(
+        self, tables: dict[str, pd.DataFrame], person: pd.DataFrame, current: pd.DataFrame
+    ):
         self.tables = tables  # current rows of each vault table
         self.person = person.set_index(["partner", "record_key"])
         self.current = current
@@ -29,7 +31,11 @@ class Reference:
         mine = [
             (p, d)
             for p, d in sources
-            if ((self.current.partner == p) & (self.current.dataset == d) & (self.current.table_name == name)).any()
+            if (
+                (self.current.partner == p)
+                & (self.current.dataset == d)
+                & (self.current.table_name == name)
+            ).any()
         ]
         if mine:
             keep = np.zeros(len(t), dtype=bool)
@@ -37,7 +43,7 @@ class Reference:
                 keep |= ((t.partner == p) & (t.dataset == d)).to_numpy()
             t = t[keep]
         pid, bm, sex = [], [], []
-        for p, k in zip(t.partner, t.record_key):
+        for p, k in zip(t.partner, t.record_key, strict=True):
             if (p, k) in self.person.index:
                 r = self.person.loc[(p, k)]
                 pid.append(r.person_id)
@@ -79,6 +85,8 @@ class Reference:
             return c.between[0] <= float(v) <= c.between[1]
         if c.at_least is not None:
             return float(v) >= c.at_least
+        if c.starts_with is not None:
+            return any(str(v).upper().startswith(s.upper()) for s in c.starts_with)
         assert c.months is not None
         return pd.Timestamp(v).month in c.months
 
@@ -183,7 +191,7 @@ class Reference:
             values = [prefix, prefix + "_key"]
             if prefix == "numerator" and num.value_days_between:
                 values += ["value_sum", "value_sumsq"]
-            f = pd.DataFrame(recs, columns=keys + values)
+            f = pd.DataFrame(recs, columns=keys + values).astype({v: float for v in values})
             return f.groupby(keys, as_index=False).sum(numeric_only=True), keys
 
         out, keys = frame(n, "numerator")

@@ -1,0 +1,189 @@
+"""`partnerhub indicators list|show|validate|compute`: the National Indicator library.
+
+`compute` is a release: it checks the agreement, computes in the vault, applies disclosure
+control and stores the result (then `partnerhub releases download` fetches it).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _governance, _who
+from partnerhub.config import load_partnership
+from partnerhub.errors import NotFoundError, UserError
+
+__all__ = ["indicators_app"]
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+indicators_app = typer.Typer(
+    help="National Indicators: the library of specs, and computing them by area.",
+    no_args_is_help=True,
+)
+Library = Annotated[
+    Path | None,
+    typer.Option("--library", help="Folder of indicator specs (default: the built-in library)."),
+]
+
+
+def _library(folder: Path | None) -> list[Any]:
+    from partnerhub.indicators.spec import load_library
+
+    return load_library(folder)
+
+
+def _find(indicator: str, folder: Path | None):  # type: ignore[no-untyped-def]
+    wanted = indicator.upper().replace("NI", "NI ").replace("  ", " ").strip()
+    for spec in _library(folder):
+        if spec.id.upper() == wanted or spec.slug == indicator.lower().replace(" ", ""):
+            return spec
+    raise NotFoundError(
+        f"no indicator {indicator!r} in the library — `partnerhub indicators list` names them"
+    )
+
+
+@indicators_app.command("list")
+def indicators_list(library: Library = None) -> None:
+    """Every indicator in the library, with its statistic and sources."""
+    table = Table(title="Indicator library")
+    for col in ("id", "title", "statistic", "period", "polarity", "sources"):
+        table.add_column(col)
+    for s in _library(library):
+        table.add_row(s.id, s.title, s.statistic, s.period, s.polarity, ", ".join(s.sources))
+    console.print(table)
+
+
+@indicators_app.command("show")
+def indicators_show(indicator: str, library: Library = None) -> None:
+    """One indicator's spec: definition, statistic, numerator and denominator."""
+    s = _find(indicator, library)
+    console.print(f"[bold]{s.id}[/bold] {s.title} (version {s.version})")
+    console.print(s.description, markup=False)
+    console.print(f"Definition: {s.definition}", markup=False)
+    console.print(
+        f"Statistic: {s.statistic} ({s.unit or 'no unit'}), CI: {s.ci_method}; polarity: "
+        f"{s.polarity}; period: {s.period}; effective from {s.effective_from}"
+        + (f" to {s.effective_to}" if s.effective_to else "")
+        + (f"; successor {s.successor}" if s.successor else "")
+        + (f"; predecessor {s.predecessor}" if s.predecessor else ""),
+        markup=False,
+    )
+    console.print(f"Sources: {', '.join(s.sources)}; file {s.path}", markup=False)
+    dump = s.model_dump(include={"numerator", "denominator"}, exclude_none=True, by_alias=True)
+    for part, body in dump.items():
+        console.print(f"{part}: {body}", markup=False)
+
+
+@indicators_app.command("validate")
+def indicators_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Spec files or folders.")] = None,
+    library: Library = None,
+) -> None:
+    """Check spec files (each mistake names the file, the field and the fix)."""
+    from partnerhub.indicators.spec import load_library, load_spec
+
+    specs = []
+    targets: list[Path | None] = list(paths) if paths else [library]
+    for p in targets:
+        if p is None or p.is_dir():
+            specs += load_library(p)
+        else:
+            specs.append(load_spec(p))
+    console.print(f"{len(specs)} indicator spec(s) valid.")
+
+
+@indicators_app.command("compute")
+def indicators_compute(
+    indicator: Annotated[
+        list[str] | None, typer.Argument(help="Indicator ids, e.g. 'NI 15' (default: all).")
+    ] = None,
+    level: Annotated[
+        str, typer.Option(help="oa, lsoa, msoa, ward, lad, county or imd_decile.")
+    ] = "ward",
+    purpose: Annotated[str, typer.Option(help="Purpose, as named in the agreement.")] = (
+        "performance_management"
+    ),
+    first: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    token: Token = None,
+    config: Config = DEFAULT_CONFIG,
+    library: Library = None,
+) -> None:
+    """Compute indicators by area and release them through the gate (analysts)."""
+    from partnerhub.indicators.compute import Areas
+    from partnerhub.indicators.release import RELEASE_LEVELS
+
+    if level not in RELEASE_LEVELS:
+        raise UserError(f"--level {level!r}: use one of {', '.join(RELEASE_LEVELS)}")
+    specs = [_find(i, library) for i in indicator] if indicator else _library(library)
+    settings = load_partnership(config)
+    areas = Areas.load(
+        settings.resolve(settings.geography.areas) if settings.geography.areas else None
+    )
+    released = compute_and_release(config, specs, level, purpose, token, first, last, areas)
+    table = Table(title=f"Released by {level} (disclosure controlled)")
+    for col in ("release", "indicator", "periods", "cells", "suppressed"):
+        table.add_column(col)
+    for row in released:
+        table.add_row(*row)
+    console.print(table)
+    console.print("`partnerhub releases download ID --out FILE` fetches one (Fingertips CSV).")
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
+
+
+def compute_and_release(  # type: ignore[no-untyped-def]
+    config: Path, specs, level, purpose, token, first, last, areas
+) -> list[tuple[str, ...]]:
+    from partnerhub.identity.people import ensure_people
+    from partnerhub.indicators.release import data_extent, default_periods, release_indicator
+    from partnerhub.ingest.load import open_stores
+
+    settings = load_partnership(config)
+    start, end = _date(first, "--from"), _date(last, "--to")
+    plans = []
+    with open_stores(settings) as stores:
+        ensure_people(stores.identity, stores.vault, stores.control)
+        for spec in specs:
+            extent = data_extent(stores.vault, spec) if not (start and end) else None
+            lo = start or (extent[0] if extent else None)
+            hi = end or (extent[1] if extent else None)
+            if lo is None or hi is None:
+                raise UserError(f"{spec.id}: no facts in the vault to compute it from")
+            periods = default_periods(spec, lo, hi)
+            if not periods:
+                raise UserError(
+                    f"{spec.id}: no whole {spec.period.replace('_', ' ')} between {lo} and {hi}"
+                    " — widen --from/--to"
+                )
+            plans.append((spec, periods))
+    out: list[tuple[str, ...]] = []
+    with _governance(config) as gov:
+        who = _who(gov, token, "analyst")
+        for spec, periods in plans:
+            release = release_indicator(gov.gate, who, spec, level, purpose, periods, areas)
+            summary = gov.gate.summary(release)  # type: ignore[arg-type]
+            sup = summary["disclosure"]["suppressed"]
+            out.append(
+                (
+                    str(summary["id"]),
+                    spec.id,
+                    f"{periods[0].label} – {periods[-1].label}",
+                    str(summary["disclosure"]["cells"]),
+                    f"{sup.get('primary', 0)} + {sup.get('secondary', 0)}",
+                )
+            )
+    return out
