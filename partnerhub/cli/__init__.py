@@ -549,11 +549,15 @@ def demo(
     _demo_link(settings, out)
     console.rule("5. Governance: agreements, the gate, disclosure control, the audit log")
     _governance.demo_governance(out / "partnership.toml")
-    console.rule("6. What the synthetic partnership planted (truth/, never an input)")
+    console.rule("6. Indicators: the National Indicator library by district, through the gate")
+    from partnerhub.cli.indicators import demo_indicators
+
+    demo_indicators(out / "partnership.toml")
+    console.rule("7. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
-        "indicators → risk and capacity → eligibility → events → causal → performance "
+        "risk and capacity → eligibility → events → causal → performance "
         "framework → dashboard. Each arrives with its issue. The API runs now: "
         "`partnerhub serve -c " + str(out / "partnership.toml") + "`."
     )

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _governance, _who
@@ -187,3 +188,51 @@ def compute_and_release(  # type: ignore[no-untyped-def]
                 )
             )
     return out
+
+
+def demo_indicators(config: Path) -> None:
+    """The demo's indicator step: every indicator of the library by district, released
+    through the gate to an analyst, and one of them shown as released."""
+    import io
+
+    import pandas as pd
+
+    from partnerhub.governance import add_user, issue_token
+    from partnerhub.indicators.compute import Areas
+
+    settings = load_partnership(config)
+    with _governance(config) as gov:
+        add_user(gov.plane, "demo-indicators", "analyst", "asc")
+        token = issue_token(gov.plane, "demo-indicators")
+    where = settings.geography.areas
+    areas = Areas.load(settings.resolve(where) if where else None)
+    specs = _library(None)
+    rows = compute_and_release(
+        config, specs, "lad", "performance_management", token, None, None, areas
+    )
+    console.print(
+        f"{len(rows)} indicators computed in the vault and released by district "
+        f"(releases {rows[0][0]}–{rows[-1][0]}); cells withheld by disclosure control: "
+        f"{sum(int(r[4].split(' + ')[0]) + int(r[4].split(' + ')[1]) for r in rows)}."
+    )
+    with _governance(config) as gov:
+        who = _who(gov, token)
+        shown = next(r for r in rows if r[1] == "NI 125")
+        content = gov.gate.download(who, int(shown[0])).content
+    frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+    table = Table(title=f"Release {shown[0]}: NI 125 by district, as released (Fingertips layout)")
+    cols = [
+        "Area Name",
+        "Time period",
+        "Value",
+        "Lower CI 95.0 limit",
+        "Upper CI 95.0 limit",
+        "Count",
+        "Denominator",
+        "Compared to parent",
+    ]
+    for col in cols:
+        table.add_column(col)
+    for values in frame.loc[:, cols].itertuples(index=False):
+        table.add_row(*[escape(str(v)) for v in values])  # "[c]" is not markup
+    console.print(table)

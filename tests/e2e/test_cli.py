@@ -172,10 +172,13 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
         "3. Ingest",
         "4. Identity",
         "5. Governance",
-        "6. What the synthetic partnership planted",
+        "6. Indicators",
+        "7. What the synthetic partnership planted",
     ):
         assert step in done.stdout
     out = " ".join(done.stdout.split())
+    assert re.search(r"31 indicators computed in the vault and released by district", out)
+    assert "NI 125 by district, as released" in out
     assert "release 1 to asc under partnershire-performance" in out
     assert "a research request is refused" in out and "expired on 2025-03-31" in out
     assert re.search(r"audit log: \d+ entries .* intact\.", out)

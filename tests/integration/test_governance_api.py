@@ -20,6 +20,7 @@ from partnerhub.control import open_control_plane
 from partnerhub.governance import CountQuery, add_user, authenticate, issue_token, open_governance
 from partnerhub.ingest import load_key
 from partnerhub.web import ACCESS, create_app
+from tests.integration.conftest import duckdb_text
 
 CANARY_NAME = "Zqxcanaryvale"
 CANARY_VALUE = "CANARY-7F3A9Q"
@@ -35,10 +36,12 @@ class World:
 
 def _plant_canary(root: Path) -> None:
     path = root / "extracts" / "acute" / "spells.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # the acute trust's extract is pipe-delimited (its contract): plant into real fields
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="|")
+    assert {"Surname", "SpellID"} <= set(frame.columns)
     frame.loc[0, "Surname"] = CANARY_NAME
     frame.loc[0, "SpellID"] = CANARY_VALUE
-    frame.to_csv(path, index=False)
+    frame.to_csv(path, index=False, sep="|")
 
 
 PRINCIPALS = {
@@ -59,6 +62,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, synthetic_partnership: Path)
     config = str(root / "partnership.toml")
     for partner, dataset in (("acute", "spells"), ("police", "crimes")):
         assert main(["ingest", "-c", config, "--partner", partner, "--dataset", dataset]) == 0
+    # positive control: the canary really is in the stores, so its absence below means something
+    assert CANARY_VALUE in duckdb_text(root / "vault" / "vault.duckdb")
+    assert CANARY_NAME.upper() in duckdb_text(root / "identity" / "identity.duckdb").upper()
     settings = load_partnership(root / "partnership.toml")
     plane = open_control_plane(settings.control_plane.url, settings.root)
     key = load_key(settings).secret

@@ -165,3 +165,14 @@ def test_rates_are_rolled_up_not_averaged(linked: Path) -> None:
     assert np.allclose(county["value"], lads["numerator"] / lads["denominator"] * 1000)
     mean_of_rates = v[v.area_type == "lad"].groupby("period")["value"].mean()
     assert not np.allclose(county["value"], mean_of_rates)
+
+
+def test_a_source_never_loaded_is_named(linked: Path) -> None:
+    from partnerhub.errors import NotFoundError
+
+    spec = next(s for s in LIBRARY if s.id == "NI 15")
+    spec = spec.model_copy(update={"sources": ("police/crimes", "probation/caseload")})
+    with pytest.raises(NotFoundError) as err:
+        _parts(linked, spec)
+    assert "dataset 'caseload' of partner 'probation'" in str(err.value)
+    assert "partnerhub ingest" in str(err.value)
