@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck architecture unit bench clean
+.PHONY: install assets demo test lint typecheck architecture unit bench clean
+VENDOR := partnerhub/web/static/vendor
+ASSETS := $(VENDOR)/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,7 +18,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP) ## Create the virtualenv and install PartnerHub with its pinned dependencies.
 
-demo: $(STAMP) ## Generate a synthetic partnership and run every step built so far.
+# Front-end assets, pinned in package.json / package-lock.json, served by the app itself.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+	   node_modules/vega-embed/build/vega-embed.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	touch $(ASSETS)
+
+assets: $(ASSETS) ## GOV.UK Frontend, Leaflet, Vega-Lite (npm, pinned) into the app's static folder.
+
+demo: $(STAMP) $(ASSETS) ## Generate a synthetic partnership and run every step built so far.
 	$(BIN)/partnerhub demo
 
 lint: $(STAMP) ## ruff (lint + format check).
@@ -29,7 +45,7 @@ typecheck: $(STAMP) ## mypy on the package.
 architecture: $(STAMP) ## import-linter: imports point down the layers of DESIGN.md.
 	$(BIN)/lint-imports
 
-unit: $(STAMP) ## The test suite only.
+unit: $(STAMP) $(ASSETS) ## The test suite only.
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck architecture unit ## Everything CI runs.
@@ -38,4 +54,4 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results go to BENCHMARKS.
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -117,17 +117,12 @@ def indicators_compute(
     library: Library = None,
 ) -> None:
     """Compute indicators by area and release them through the gate (analysts)."""
-    from partnerhub.indicators.compute import Areas
     from partnerhub.indicators.release import RELEASE_LEVELS
 
     if level not in RELEASE_LEVELS:
         raise UserError(f"--level {level!r}: use one of {', '.join(RELEASE_LEVELS)}")
     specs = [_find(i, library) for i in indicator] if indicator else _library(library)
-    settings = load_partnership(config)
-    areas = Areas.load(
-        settings.resolve(settings.geography.areas) if settings.geography.areas else None
-    )
-    released = compute_and_release(config, specs, level, purpose, token, first, last, areas)
+    released = compute_and_release(config, specs, level, purpose, token, first, last)
     table = Table(title=f"Released by {level} (disclosure controlled)")
     for col in ("release", "indicator", "periods", "cells", "suppressed"):
         table.add_column(col)
@@ -146,47 +141,36 @@ def _date(text: str | None, option: str) -> date | None:
         raise UserError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
 
 
-def compute_and_release(  # type: ignore[no-untyped-def]
-    config: Path, specs, level, purpose, token, first, last, areas
+def compute_and_release(
+    config: Path,
+    specs: list[Any],
+    level: str,
+    purpose: str,
+    token: str | None,
+    first: str | None,
+    last: str | None,
 ) -> list[tuple[str, ...]]:
-    from partnerhub.identity.people import ensure_people
-    from partnerhub.indicators.release import data_extent, default_periods, release_indicator
-    from partnerhub.ingest.load import open_stores
+    from partnerhub.indicators.run import plan_periods, release_indicators
 
     settings = load_partnership(config)
-    start, end = _date(first, "--from"), _date(last, "--to")
-    plans = []
-    with open_stores(settings) as stores:
-        ensure_people(stores.identity, stores.vault, stores.control)
-        for spec in specs:
-            extent = data_extent(stores.vault, spec) if not (start and end) else None
-            lo = start or (extent[0] if extent else None)
-            hi = end or (extent[1] if extent else None)
-            if lo is None or hi is None:
-                raise UserError(f"{spec.id}: no facts in the vault to compute it from")
-            periods = default_periods(spec, lo, hi)
-            if not periods:
-                raise UserError(
-                    f"{spec.id}: no whole {spec.period.replace('_', ' ')} between {lo} and {hi}"
-                    " — widen --from/--to"
-                )
-            plans.append((spec, periods))
-    out: list[tuple[str, ...]] = []
+    plans, skipped = plan_periods(settings, specs, _date(first, "--from"), _date(last, "--to"))
+    for ident, why in skipped.items():
+        console.print(f"{ident} not computed: {why}.", markup=False)
     with _governance(config) as gov:
         who = _who(gov, token, "analyst")
-        for spec, periods in plans:
-            release = release_indicator(gov.gate, who, spec, level, purpose, periods, areas)
-            summary = gov.gate.summary(release)  # type: ignore[arg-type]
-            sup = summary["disclosure"]["suppressed"]
-            out.append(
-                (
-                    str(summary["id"]),
-                    spec.id,
-                    f"{periods[0].label} – {periods[-1].label}",
-                    str(summary["disclosure"]["cells"]),
-                    f"{sup.get('primary', 0)} + {sup.get('secondary', 0)}",
-                )
+        summaries = release_indicators(settings, gov.gate, who, plans, level, purpose)
+    out: list[tuple[str, ...]] = []
+    for s in summaries:
+        sup = s["disclosure"]["suppressed"]
+        out.append(
+            (
+                str(s["id"]),
+                s["indicator"],
+                f"{s['periods'][0]} – {s['periods'][1]}",
+                str(s["disclosure"]["cells"]),
+                f"{sup.get('primary', 0)} + {sup.get('secondary', 0)}",
             )
+        )
     return out
 
 
@@ -198,20 +182,14 @@ def demo_indicators(config: Path) -> None:
     import pandas as pd
 
     from partnerhub.governance import add_user, issue_token
-    from partnerhub.indicators.compute import Areas
 
-    settings = load_partnership(config)
     with _governance(config) as gov:
         add_user(gov.plane, "demo-indicators", "analyst", "asc")
         token = issue_token(gov.plane, "demo-indicators")
-    where = settings.geography.areas
-    areas = Areas.load(settings.resolve(where) if where else None)
     specs = _library(None)
-    rows = compute_and_release(
-        config, specs, "lad", "performance_management", token, None, None, areas
-    )
+    rows = compute_and_release(config, specs, "lad", "performance_management", token, None, None)
     console.print(
-        f"{len(rows)} indicators computed in the vault and released by district "
+        f"{len(rows)} of {len(specs)} indicators computed in the vault and released by district "
         f"(releases {rows[0][0]}–{rows[-1][0]}); cells withheld by disclosure control: "
         f"{sum(int(r[4].split(' + ')[0]) + int(r[4].split(' + ')[1]) for r in rows)}."
     )

@@ -176,6 +176,8 @@ def fingertips(calc: Calculation, values: pd.DataFrame) -> pd.DataFrame:
     def show(column: str, decimals: int) -> pd.Series:
         v = values[column].astype(float).round(decimals)
         shown = v.astype(object).where(v.notna(), "")
+        if decimals == 0:
+            shown = shown.map(lambda x: x if x == "" else int(x))
         return shown.where(~hidden, SUPPRESSED_MARK)
 
     out["Value"] = show("value", 2)

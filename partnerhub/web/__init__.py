@@ -1,5 +1,6 @@
-"""The web layer: the FastAPI app (JSON API now; pages with later issues)."""
+"""The web layer: the FastAPI app — the JSON API and the dashboard pages."""
 
 from partnerhub.web.app import ACCESS, create_app
+from partnerhub.web.dashboard import PAGES
 
-__all__ = ["ACCESS", "create_app"]
+__all__ = ["ACCESS", "PAGES", "create_app"]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from partnerhub import __version__
@@ -29,6 +30,7 @@ from partnerhub.governance import (
     Principal,
     authenticate,
 )
+from partnerhub.web.dashboard import STATIC, VENDOR, dashboard_router
 
 __all__ = ["ACCESS", "create_app"]
 
@@ -210,4 +212,9 @@ def create_app(governance: Governance) -> FastAPI:
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
         }
 
+    app.include_router(dashboard_router(governance))
+    STATIC.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets
+    app.mount("/assets", StaticFiles(directory=VENDOR / "assets", check_dir=False), name="assets")
     return app

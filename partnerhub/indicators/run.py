@@ -1,0 +1,75 @@
+"""Computing indicators for a partnership: the steps the CLI and the dashboard share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from partnerhub.config import Partnership
+from partnerhub.errors import UserError
+from partnerhub.governance import Gate, Principal
+from partnerhub.identity.people import ensure_people
+from partnerhub.indicators.compute import Areas
+from partnerhub.indicators.periods import Period
+from partnerhub.indicators.release import data_extent, default_periods, release_indicator
+from partnerhub.indicators.spec import IndicatorSpec
+from partnerhub.ingest.load import open_stores
+
+__all__ = ["areas_of", "plan_periods", "release_indicators"]
+
+
+def areas_of(settings: Partnership) -> Areas:
+    where = settings.geography.areas
+    return Areas.load(settings.resolve(where) if where else None)
+
+
+def plan_periods(
+    settings: Partnership,
+    specs: Sequence[IndicatorSpec],
+    first: date | None = None,
+    last: date | None = None,
+) -> tuple[list[tuple[IndicatorSpec, list[Period]]], dict[str, str]]:
+    """Bring the vault's person table up to date, then each spec's whole periods between
+    ``first`` and ``last`` (default: the span of its facts in the vault). Specs with no whole
+    period are left out, with the reason (an error when that leaves nothing)."""
+    plans = []
+    skipped: dict[str, str] = {}
+    with open_stores(settings) as stores:
+        ensure_people(stores.identity, stores.vault, stores.control)
+        for spec in specs:
+            extent = data_extent(stores.vault, spec) if not (first and last) else None
+            lo = first or (extent[0] if extent else None)
+            hi = last or (extent[1] if extent else None)
+            if lo is None or hi is None:
+                skipped[spec.id] = "no facts in the vault to compute it from"
+                continue
+            periods = default_periods(spec, lo, hi)
+            if not periods:
+                skipped[spec.id] = f"no whole {spec.period.replace('_', ' ')} between {lo} and {hi}"
+                continue
+            plans.append((spec, periods))
+    if not plans:
+        detail = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        raise UserError(f"nothing to compute — {detail} (widen --from/--to or load more data)")
+    return plans, skipped
+
+
+def release_indicators(
+    settings: Partnership,
+    gate: Gate,
+    principal: Principal,
+    plans: Sequence[tuple[IndicatorSpec, list[Period]]],
+    level: str,
+    purpose: str,
+) -> list[dict[str, Any]]:
+    """Release each planned indicator at ``level`` through the gate; their summaries."""
+    areas = areas_of(settings)
+    out = []
+    for spec, periods in plans:
+        release = release_indicator(gate, principal, spec, level, purpose, periods, areas)
+        summary = gate.summary(release)  # type: ignore[arg-type]
+        summary["indicator"] = spec.id
+        summary["periods"] = [periods[0].label, periods[-1].label]
+        out.append(summary)
+    return out

@@ -1,0 +1,327 @@
+"""The indicator dashboard: server-rendered pages in the GOV.UK design system.
+
+A partner's user signs in with their API token (kept in an HttpOnly cookie), picks an
+indicator, an area level and a period, and sees the map, table, trend and the areas compared
+with their parent. Everything a page shows is a *release* — made through the gate, disclosure
+controlled and audited; reading one is audited too. Analysts may ask for an indicator at a
+level not released yet (the same gate). Assets (GOV.UK Frontend, Leaflet, Vega) are served by
+the app itself from ``static/vendor`` (``make assets``), never from a CDN.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from partnerhub.errors import AuthenticationError, NotFoundError, UserError
+from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
+from partnerhub.indicators.release import RELEASE_LEVELS
+from partnerhub.indicators.spec import load_library
+
+__all__ = ["PAGES", "STATIC", "VENDOR", "dashboard_router"]
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+VENDOR = STATIC / "vendor"
+COOKIE = "partnerhub_token"
+_READERS = ("analyst", "partner_viewer", "ig_officer")
+# page → roles allowed (tests enumerate it)
+PAGES: dict[str, tuple[str, ...]] = {
+    "GET /dashboard": ("public", "analyst", "partner_viewer", "ig_officer", "admin"),
+    "POST /dashboard/sign-in": ("public",),
+    "POST /dashboard/sign-out": ("public",),
+    "GET /dashboard/indicators": _READERS,
+    "POST /dashboard/indicators/compute": ("analyst",),
+    "GET /dashboard/boundaries/{level}.geojson": ("public",),
+}
+LEVEL_NAMES = {
+    "oa": "Output area",
+    "lsoa": "LSOA",
+    "msoa": "MSOA",
+    "ward": "Ward",
+    "lad": "District",
+    "county": "County",
+    "imd_decile": "IMD decile",
+}
+
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("assets_missing", not (VENDOR / "govuk-frontend.min.css").exists())
+    return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
+
+
+def _trend_spec(rows: pd.DataFrame, area: str, parent: str | None) -> dict[str, Any]:
+    data = []
+    for r in rows.itertuples(index=False):
+        if r.area_code not in (area, parent):
+            continue
+        data.append(
+            {
+                "period": r.period,
+                "area": r.area_name,
+                "value": r.value,
+                "lower": r.lower,
+                "upper": r.upper,
+            }
+        )
+    base = {"field": "period", "type": "ordinal", "title": "Period"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": "Trend of the indicator for the selected area and its parent",
+        "width": "container",
+        "height": 220,
+        "data": {"values": data},
+        "layer": [
+            {
+                "mark": {"type": "errorband", "opacity": 0.25, "aria": False},
+                "encoding": {
+                    "x": base,
+                    "y": {"field": "lower", "type": "quantitative", "title": "Value"},
+                    "y2": {"field": "upper"},
+                    "color": {"field": "area", "type": "nominal", "title": "Area"},
+                },
+            },
+            {
+                "mark": {"type": "line", "point": {"aria": False}, "aria": False},
+                "encoding": {
+                    "x": base,
+                    "y": {"field": "value", "type": "quantitative"},
+                    "color": {"field": "area", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "area"},
+                        {"field": "period"},
+                        {"field": "value", "format": ".2f"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def _compare_spec(rows: pd.DataFrame, parent_value: float | None, unit: str) -> dict[str, Any]:
+    data = [
+        {"area": r.area_name, "value": r.value, "comparison": r.compared}
+        for r in rows.itertuples(index=False)
+        if r.value is not None
+    ]
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "bar", "aria": False},
+            "encoding": {
+                "y": {"field": "area", "type": "nominal", "sort": "-x", "title": None},
+                "x": {"field": "value", "type": "quantitative", "title": unit or "Value"},
+                "color": {
+                    "field": "comparison",
+                    "type": "nominal",
+                    "title": "Compared to parent",
+                    "scale": {
+                        "domain": ["better", "similar", "worse", "higher", "lower", "not compared"],
+                        "range": ["#00703c", "#b1b4b6", "#d4351c", "#1d70b8", "#f47738", "#505a5f"],
+                    },
+                },
+                "tooltip": [{"field": "area"}, {"field": "value", "format": ".2f"}],
+            },
+        }
+    ]
+    if parent_value is not None:
+        layers.append(
+            {
+                "data": {"values": [{"parent": parent_value}]},
+                "mark": {"type": "rule", "color": "#0b0c0c", "strokeDash": [4, 4], "aria": False},
+                "encoding": {"x": {"field": "parent", "type": "quantitative"}},
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": "Areas compared with their parent for the selected period",
+        "width": "container",
+        "height": {"step": 16},
+        "data": {"values": data},
+        "layer": layers,
+    }
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def dashboard_router(governance: Governance) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    settings = governance.settings
+
+    def who(request: Request) -> Principal:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return PUBLIC
+        try:
+            return authenticate(governance.plane, token)
+        except AuthenticationError:
+            return PUBLIC
+
+    def indicator_releases(principal: Principal) -> dict[tuple[str, str], int]:
+        """(indicator, level) → newest release id the principal may read."""
+        out: dict[tuple[str, str], int] = {}
+        for r in governance.gate.releases(principal):
+            q = json.loads(r.query)
+            if "indicator" in q and "level" in q:
+                out.setdefault((q["indicator"], q["level"]), r.id)
+        return out
+
+    @router.get("/dashboard", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        principal = who(request)
+        if principal.is_public:
+            return _page("sign_in.html", title="Sign in")
+        return RedirectResponse("/dashboard/indicators", status_code=303)
+
+    @router.post("/dashboard/sign-in")
+    async def sign_in(request: Request) -> Response:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        token = (form.get("token") or [""])[0].strip()
+        try:
+            principal = authenticate(governance.plane, token)
+        except AuthenticationError as exc:
+            governance.audit.append("unknown", "login_failed", "dashboard", {})
+            return _page("sign_in.html", 401, title="Sign in", error=str(exc))
+        governance.audit.append(principal.name, "login", "dashboard", {})
+        response = RedirectResponse("/dashboard/indicators", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    @router.post("/dashboard/sign-out")
+    def sign_out() -> Response:
+        response = RedirectResponse("/dashboard", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @router.get("/dashboard/boundaries/{level}.geojson")
+    def boundaries(level: str) -> Response:
+        folder = settings.geography.boundaries
+        if level not in LEVEL_NAMES or folder is None:
+            raise NotFoundError(f"no boundaries for {level!r}")
+        path = settings.resolve(folder) / f"{level}.geojson"
+        if not path.exists():
+            raise NotFoundError(f"no boundaries for {level!r}")
+        return FileResponse(path, media_type="application/geo+json")
+
+    @router.post("/dashboard/indicators/compute")
+    async def compute(request: Request) -> Response:
+        from partnerhub.indicators.run import plan_periods, release_indicators
+
+        principal = who(request)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        indicator = (form.get("indicator") or [""])[0]
+        level = (form.get("level") or ["ward"])[0]
+        if principal.is_public:
+            return RedirectResponse("/dashboard", status_code=303)
+        specs = [s for s in load_library() if s.id == indicator]
+        if not specs or level not in RELEASE_LEVELS:
+            raise UserError("pick an indicator of the library and an area level")
+        plans, _ = plan_periods(settings, specs)
+        release_indicators(
+            settings, governance.gate, principal, plans, level, "performance_management"
+        )
+        query = urlencode({"indicator": indicator, "level": level})
+        return RedirectResponse(f"/dashboard/indicators?{query}", status_code=303)
+
+    @router.get("/dashboard/indicators", response_class=HTMLResponse)
+    def indicators(
+        request: Request,
+        indicator: str | None = None,
+        level: str = "ward",
+        period: str | None = None,
+        area: str | None = None,
+    ) -> HTMLResponse:
+        principal = who(request)
+        if principal.is_public:
+            return _page("sign_in.html", 401, title="Sign in", error="Sign in to see indicators.")
+        if principal.role not in _READERS:
+            return _page(
+                "message.html",
+                403,
+                title="Not available",
+                message=f"A {principal.role} cannot read indicator releases.",
+            )
+        library = load_library()
+        spec = next((s for s in library if s.id == indicator), library[0] if library else None)
+        available = indicator_releases(principal)
+        context: dict[str, Any] = {
+            "title": "Indicators",
+            "principal": principal,
+            "library": library,
+            "spec": spec,
+            "levels": LEVEL_NAMES,
+            "level": level,
+            "can_compute": principal.role == "analyst",
+            "available": sorted({lvl for (i, lvl) in available if spec and i == spec.id}),
+        }
+        release_id = available.get((spec.id, level)) if spec else None
+        if spec is None or release_id is None:
+            return _page("indicators.html", **context, release=None)
+        release = governance.gate.download(principal, release_id)
+        frame = pd.read_csv(io.StringIO(release.content), dtype=str, keep_default_na=False)
+        rows = pd.DataFrame(
+            {
+                "area_code": frame["Area Code"],
+                "area_name": frame["Area Name"],
+                "period": frame["Time period"],
+                "value": frame["Value"].map(_number),
+                "lower": frame["Lower CI 95.0 limit"].map(_number),
+                "upper": frame["Upper CI 95.0 limit"].map(_number),
+                "compared": frame["Compared to parent"],
+            }
+        )
+        rows = rows.astype(object).where(rows.notna(), None)  # no NaN in the page's JSON
+        periods = list(dict.fromkeys(frame["Time period"]))
+        period = period if period in periods else periods[-1]
+        current = frame[frame["Time period"] == period]
+        areas = list(dict.fromkeys(zip(frame["Area Code"], frame["Area Name"], strict=True)))
+        area = area if area in dict(areas) else None
+        selected = rows[rows["period"] == period]
+        values = {
+            r.area_code: {"value": r.value, "name": r.area_name, "compared": r.compared}
+            for r in selected.itertuples(index=False)
+        }
+        context.update(
+            release=release,
+            periods=periods,
+            period=period,
+            areas=areas,
+            area=area,
+            table=current.to_dict("records"),
+            columns=list(frame.columns[2:]),
+            data=json.dumps(
+                {
+                    "level": level,
+                    "values": values,
+                    "selected": area,
+                    "trend": _trend_spec(rows, area, None) if area else None,
+                    "compare": _compare_spec(selected, None, spec.unit),
+                    "link": "/dashboard/indicators?"
+                    + urlencode({"indicator": spec.id, "level": level, "period": period}),
+                },
+                allow_nan=False,
+                default=str,
+            ).replace("</", "<\\/"),
+        )
+        return _page("indicators.html", **context)
+
+    return router
