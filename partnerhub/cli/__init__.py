@@ -514,8 +514,12 @@ def demo(
     people: Annotated[int, typer.Option(help="Residents of the synthetic county.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     fresh: Annotated[bool, typer.Option(help="Delete and regenerate an existing demo.")] = True,
+    serve: Annotated[
+        bool, typer.Option(help="Serve the dashboard on http://127.0.0.1:PORT at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
 ) -> None:
-    """Run every step built so far on a fresh synthetic partnership."""
+    """Run every step built so far on a fresh synthetic partnership, then serve the dashboard."""
     if out.exists() and fresh:
         if not (out / "partnership.toml").exists():
             raise UserError(
@@ -552,15 +556,17 @@ def demo(
     console.rule("6. Indicators: the National Indicator library by district, through the gate")
     from partnerhub.cli.indicators import demo_indicators
 
-    demo_indicators(out / "partnership.toml")
+    token = demo_indicators(out / "partnership.toml")
     console.rule("7. What the synthetic partnership planted (truth/, never an input)")
     _show_planted(out)
     console.rule("Next steps (not built yet)")
     console.print(
-        "risk and capacity → eligibility → events → causal → performance "
-        "framework → dashboard. Each arrives with its issue. The API runs now: "
-        "`partnerhub serve -c " + str(out / "partnership.toml") + "`."
+        "risk and capacity → eligibility → events → causal → performance framework. "
+        "Each arrives with its issue."
     )
+    if serve:
+        console.rule("8. The dashboard")
+        _governance.serve_dashboard(out / "partnership.toml", port, token)
 
 
 def _steward(stores: Any, token: str | None) -> str:

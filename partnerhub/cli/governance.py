@@ -332,12 +332,21 @@ def demo_governance(config: Path) -> None:
 
 
 # -- serve -------------------------------------------------------------------------------
+def serve_dashboard(config: Path, port: int, token: str) -> None:
+    """The demo's last step: the API and dashboard, with the demo analyst's token to sign in."""
+    console.print(
+        f"Dashboard on http://127.0.0.1:{port}/dashboard — sign in with the demo analyst's "
+        f"token {token} (shown because this is a synthetic demo on this machine). Ctrl-C stops it."
+    )
+    serve(config, "127.0.0.1", port)
+
+
 def serve(
     config: Config = DEFAULT_CONFIG,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
-    """Serve the API (and, with later issues, the dashboard) on http://HOST:PORT."""
+    """Serve the API and the indicator dashboard on http://HOST:PORT."""
     import uvicorn
 
     from partnerhub.control import open_control_plane
@@ -348,5 +357,8 @@ def serve(
     settings = load_partnership(config)
     plane = open_control_plane(settings.control_plane.url, settings.root)
     app = create_app(open_governance(settings, plane, load_key(settings).secret))
-    console.print(f"PartnerHub API on http://{host}:{port} (OpenAPI at /docs); Ctrl-C stops it.")
+    console.print(
+        f"PartnerHub on http://{host}:{port}: dashboard at /dashboard, API at /api (OpenAPI at "
+        "/docs); Ctrl-C stops it."
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -174,9 +174,10 @@ def compute_and_release(
     return out
 
 
-def demo_indicators(config: Path) -> None:
-    """The demo's indicator step: every indicator of the library by district, released
-    through the gate to an analyst, and one of them shown as released."""
+def demo_indicators(config: Path) -> str:
+    """The demo's indicator step: every indicator of the library by district and ward,
+    released through the gate to an analyst, and one of them shown as released. Returns the
+    demo analyst's token (for the dashboard)."""
     import io
 
     import pandas as pd
@@ -188,11 +189,14 @@ def demo_indicators(config: Path) -> None:
         token = issue_token(gov.plane, "demo-indicators")
     specs = _library(None)
     rows = compute_and_release(config, specs, "lad", "performance_management", token, None, None)
-    console.print(
-        f"{len(rows)} of {len(specs)} indicators computed in the vault and released by district "
-        f"(releases {rows[0][0]}–{rows[-1][0]}); cells withheld by disclosure control: "
-        f"{sum(int(r[4].split(' + ')[0]) + int(r[4].split(' + ')[1]) for r in rows)}."
-    )
+    wards = compute_and_release(config, specs, "ward", "performance_management", token, None, None)
+    for name, done in (("district", rows), ("ward", wards)):
+        withheld = sum(int(r[4].split(" + ")[0]) + int(r[4].split(" + ")[1]) for r in done)
+        console.print(
+            f"{len(done)} of {len(specs)} indicators computed in the vault and released by "
+            f"{name} (releases {done[0][0]}–{done[-1][0]}); cells withheld by disclosure "
+            f"control: {withheld}."
+        )
     with _governance(config) as gov:
         who = _who(gov, token)
         shown = next(r for r in rows if r[1] == "NI 125")
@@ -214,3 +218,4 @@ def demo_indicators(config: Path) -> None:
     for values in frame.loc[:, cols].itertuples(index=False):
         table.add_row(*[escape(str(v)) for v in values])  # "[c]" is not markup
     console.print(table)
+    return token

@@ -246,7 +246,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
     def indicators(
         request: Request,
         indicator: str | None = None,
-        level: str = "ward",
+        level: str | None = None,
         period: str | None = None,
         area: str | None = None,
     ) -> HTMLResponse:
@@ -263,6 +263,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
         library = load_library()
         spec = next((s for s in library if s.id == indicator), library[0] if library else None)
         available = indicator_releases(principal)
+        if level not in LEVEL_NAMES:  # the most local level released, else ward
+            released = {lvl for (i, lvl) in available if spec and i == spec.id}
+            level = next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward")
         context: dict[str, Any] = {
             "title": "Indicators",
             "principal": principal,

@@ -164,7 +164,7 @@ def test_validate_file_level_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
-    done = run("demo", "--out", "demo", "--people", "3000", cwd=tmp_path)
+    done = run("demo", "--out", "demo", "--people", "3000", "--no-serve", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     for step in (
         "1. Synthetic partnership",
