@@ -21,7 +21,7 @@ from partnerhub.indicators.spec import IndicatorSpec
 from partnerhub.indicators.statistics import (
     ESP_2013,
     compare_with_parent,
-    dobson_dsr,
+    dobson_dsrs,
     rate_interval,
     wilson_interval,
     z_value,
@@ -168,19 +168,20 @@ def _values(spec: IndicatorSpec, frame: pd.DataFrame, confidence: float) -> pd.D
 
 def _dsr(spec: IndicatorSpec, banded: pd.DataFrame, confidence: float) -> pd.DataFrame:
     keys = ["area_type", "area_code", "period"]
-    rows = []
-    full = pd.MultiIndex.from_product([range(DSR_BANDS)], names=["age_band"])
-    for key, g in banded.groupby(keys, sort=False):
-        g = g.set_index("age_band").reindex(full.get_level_values(0), fill_value=0)
-        dsr, lo, hi = dobson_dsr(
-            g["numerator"].to_numpy(float),
-            np.maximum(g["denominator"].to_numpy(float), 1e-9),
-            ESP_2013,
-            multiplier=spec.multiplier,
-            confidence=confidence,
-        )
-        rows.append((*key, dsr, lo, hi))
-    return pd.DataFrame(rows, columns=[*keys, "value", "lower", "upper"])
+    wide = banded.pivot_table(
+        index=keys, columns="age_band", values=["numerator", "denominator"], aggfunc="sum"
+    ).reindex(columns=pd.MultiIndex.from_product([["numerator", "denominator"], range(DSR_BANDS)]))
+    wide = wide.fillna(0)
+    rate, lower, upper = dobson_dsrs(
+        wide["numerator"].to_numpy(float),
+        np.maximum(wide["denominator"].to_numpy(float), 1e-9),
+        ESP_2013,
+        multiplier=spec.multiplier,
+        confidence=confidence,
+    )
+    out = wide.index.to_frame(index=False)
+    out["value"], out["lower"], out["upper"] = rate, lower, upper
+    return out
 
 
 def finish(

@@ -26,6 +26,7 @@ __all__ = [
     "byar_interval",
     "compare_with_parent",
     "dobson_dsr",
+    "dobson_dsrs",
     "exact_poisson_interval",
     "rate_interval",
     "wilson_interval",
@@ -139,6 +140,37 @@ def dobson_dsr(
     lower = dsr + factor * (float(lo[0]) - observed)
     upper = dsr + factor * (float(hi[0]) - observed)
     return dsr * multiplier, lower * multiplier, upper * multiplier
+
+
+def dobson_dsrs(
+    counts: ArrayLike,
+    populations: ArrayLike,
+    standard: Sequence[float] = ESP_2013,
+    multiplier: float = 100_000,
+    confidence: float = 0.95,
+) -> tuple[Floats, Floats, Floats]:
+    """:func:`dobson_dsr` for many areas at once: ``counts`` and ``populations`` are
+    (areas × age bands); returns (rate, lower, upper) arrays with the same rules."""
+    x = np.asarray(counts, dtype=float)
+    n = np.asarray(populations, dtype=float)
+    w = np.asarray(standard, dtype=float)
+    if x.shape != n.shape or x.ndim != 2 or x.shape[1] != w.shape[0]:
+        raise ValueError("counts and populations need one row per area, one column per band")
+    total_w = w.sum()
+    bad = (n <= 0).any(axis=1) | (x < 0).any(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dsr = (w * x / n).sum(axis=1) / total_w
+        variance = (w**2 * x / n**2).sum(axis=1) / total_w**2
+        observed = x.sum(axis=1)
+        lo, hi = byar_interval(observed, confidence)
+        factor = np.sqrt(variance / observed)
+        lower = dsr + factor * (lo - observed)
+        upper = dsr + factor * (hi - observed)
+    few = observed < EXACT_BELOW
+    rate = np.where(bad, np.nan, dsr * multiplier)
+    lower = np.where(bad | few, np.nan, lower * multiplier)
+    upper = np.where(bad | few, np.nan, upper * multiplier)
+    return rate, lower, upper
 
 
 def compare_with_parent(

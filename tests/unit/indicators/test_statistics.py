@@ -134,3 +134,21 @@ def test_compare_with_parent_by_polarity() -> None:
         "higher",
         "lower",
     ]
+
+
+def test_many_dsrs_at_once_equal_one_at_a_time() -> None:
+    from partnerhub.indicators.statistics import dobson_dsr, dobson_dsrs
+
+    rng = np.random.default_rng(3)
+    pops = rng.integers(1, 400, size=(60, 19)).astype(float)
+    counts = rng.binomial(pops.astype(int), 0.01).astype(float)
+    counts[0] = 0  # no events
+    counts[1, :] = 0
+    counts[1, 5] = 3  # below 10: no limits
+    for conf in (0.95, 0.998):
+        rate, lower, upper = dobson_dsrs(counts, pops, confidence=conf)
+        for i in range(len(pops)):
+            one = dobson_dsr(counts[i], pops[i], confidence=conf)
+            np.testing.assert_allclose(
+                [rate[i], lower[i], upper[i]], one, rtol=1e-12, equal_nan=True
+            )
