@@ -212,7 +212,8 @@ def create_app(governance: Governance) -> FastAPI:
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
         }
 
-    app.include_router(dashboard_router(governance))
+    # the pages' routes join the app's own (so route tables list them like the API's)
+    app.router.routes.extend(dashboard_router(governance).routes)
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets

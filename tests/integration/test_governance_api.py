@@ -145,6 +145,18 @@ def _expected(principal: str, route: str, resource: str) -> int:
     raise AssertionError(f"no rule for {route}")
 
 
+def test_every_page_is_in_the_pages_table(client: TestClient) -> None:
+    from partnerhub.web import PAGES
+
+    routes = {
+        f"{method} {r.path}"
+        for r in client.app.routes  # type: ignore[attr-defined]
+        if r.path.startswith("/dashboard")
+        for method in getattr(r, "methods", set()) - {"HEAD"}
+    }
+    assert routes == set(PAGES)
+
+
 def test_every_api_route_is_in_the_access_table(client: TestClient) -> None:
     routes = {
         f"{method} {r.path}"
@@ -261,6 +273,27 @@ def _all_api_outputs(client: TestClient, world: World) -> str:
                 )
                 outputs.append(r.text)
     outputs.append(client.get("/openapi.json").text)
+    # the dashboard's pages, signed in as each principal (the cookie carries the token)
+    for principal in ["public", *PRINCIPALS]:
+        cookies = {} if principal == "public" else {"partnerhub_token": world.tokens[principal]}
+        client.cookies.clear()
+        for name, value in cookies.items():
+            client.cookies.set(name, value)
+        for url in (
+            "/dashboard",
+            "/dashboard/indicators",
+            "/dashboard/indicators?indicator=NI+131&level=lsoa",
+            "/dashboard/boundaries/lsoa.geojson",
+        ):
+            outputs.append(client.get(url).text)
+        outputs.append(
+            client.post(
+                "/dashboard/indicators/compute",
+                content="indicator=NI+131&level=lsoa",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ).text
+        )
+    client.cookies.clear()
     return "\n".join(outputs)
 
 
@@ -316,6 +349,10 @@ def test_the_canary_never_leaves_through_the_cli(
             "--out",
             str(tmp_path / "r.csv"),
         ],
+        ["indicators", "list"],
+        ["indicators", "show", "NI 131"],
+        ["indicators", "validate"],
+        ["indicators", "compute", "NI 131", "--level", "lsoa", "-c", config, "--token", analyst],
         ["audit", "verify", "-c", config, "--token", ig],
         ["audit", "export", "-c", config, "--token", ig, "--out", str(tmp_path / "a.jsonl")],
     ]
