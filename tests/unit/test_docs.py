@@ -82,3 +82,12 @@ def test_the_national_indicator_set_table_matches_the_library() -> None:
     assert computed == {s.id for s in load_library()}
     nis = {i for i, _ in rows if i.startswith("NI ")}
     assert {f"NI {n}" for n in range(1, 199)} <= nis  # every one of the 198 has a status
+
+
+def test_every_indicator_spec_is_in_docs_indicators() -> None:
+    from partnerhub.indicators.spec import load_library
+
+    text = (DOCS / "indicators.md").read_text()
+    for spec in load_library():
+        assert f"| {spec.id} |" in text, spec.id
+        assert spec.path is not None and f"`{spec.path.name}`" in text, spec.id
