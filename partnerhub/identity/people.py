@@ -16,11 +16,13 @@ The table carries the link run it was built from, so a stale copy is detected an
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 
 from partnerhub.control import ControlPlane
 from partnerhub.vault import IdentityStore, Vault
+from partnerhub.vault.stores import PERSON_INDEX
 
 __all__ = ["PERSON_TABLE", "ensure_people", "people_link_run", "publish_people"]
 
@@ -70,9 +72,19 @@ def publish_people(identity: IdentityStore, vault: Vault, control: ControlPlane)
     """Rebuild the vault's person table from the current loads and the latest link run, in
     one transaction. Returns its row count."""
     loads = [ld.id for ld in control.current_loads().values()]
-    records = identity.records_for_linkage(loads)
     run = control.latest_link_run()
-    index = identity.person_index(run.id if run else None)
+    con = identity.backend.ibis
+    database = getattr(identity.backend, "schema", None)
+    # only the columns needed, as Arrow (millions of records: no Python tuples)
+    source = con.table("source_record", database=database)
+    source = source.filter(source.load_id.isin(loads) if loads else ibis.literal(False))
+    records = source.select("partner", "record_key", "date_of_birth", "sex").to_pandas()
+    index_table = con.table(PERSON_INDEX, database=database)
+    index = (
+        index_table.filter(index_table.link_run == (run.id if run else -1))
+        .select("partner", "record_key", "person_id")
+        .to_pandas()
+    )
     people = build_people(records, index)
     people["link_run"] = run.id if run else 0
     backend = vault.backend
