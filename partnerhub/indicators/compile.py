@@ -18,7 +18,14 @@ import pandas as pd
 
 from partnerhub.errors import NotFoundError
 from partnerhub.indicators.periods import Period
-from partnerhub.indicators.spec import Condition, Exists, IndicatorSpec, Population, Selection
+from partnerhub.indicators.spec import (
+    PERSON_FIELDS,
+    Condition,
+    Exists,
+    IndicatorSpec,
+    Population,
+    Selection,
+)
 from partnerhub.schema import table as canonical_table
 from partnerhub.vault import CURRENT_TABLE, Vault
 
@@ -99,12 +106,16 @@ class _Builder:
         )
 
     # -- rows of a table, with the person's id, birth month and sex ------------------------
-    def rows(self, table_name: str) -> ir.Table:
+    def rows(self, table_name: str, person: bool = True) -> ir.Table:
+        """Current rows of the spec's datasets; with ``person``, joined to the person table
+        (person id, birth month, sex) — skipped when nothing asks for them."""
         t = self.vault.current(table_name)
         sources = self.datasets.get(table_name)
         if sources:
             match = ibis.or_(*[(t.partner == p) & (t.dataset == d) for p, d in sources])
             t = t.filter(match)
+        if not person:
+            return t
         p = self.person
         joined = t.left_join(
             p, [t.partner == p.partner, t.record_key == p.record_key], rname="{name}_p"
@@ -179,8 +190,18 @@ class _Builder:
         return joined.select(*t.columns).view()
 
     # -- selections -----------------------------------------------------------------------
-    def selection(self, part: Selection, table_name: str) -> ir.Table:
-        t = self.rows(table_name)
+    def needs_person(self, *parts: Selection) -> bool:
+        """Whether rows need their person: counted as people, linked to other rows, or
+        tested or banded by age or sex."""
+        return self.spec.statistic == "dsr" or any(
+            part.count == "people"
+            or part.exists
+            or any(c.field in PERSON_FIELDS for c in part.where)
+            for part in parts
+        )
+
+    def selection(self, part: Selection, table_name: str, person: bool = True) -> ir.Table:
+        t = self.rows(table_name, person)
         pr = self.periods
         if part.active is not None:
             start, end = part.active
@@ -254,7 +275,7 @@ class _Builder:
         den = spec.denominator
         if isinstance(den, Selection):
             assert den.table is not None
-            d = self.selection(den, den.table)
+            d = self.selection(den, den.table, self.needs_person(den, num))
             if den.count == "people":
                 d = self.people(d)
             n = self.where(d, num.where)
@@ -267,12 +288,12 @@ class _Builder:
                 for e in num.exists:
                     n = self.exists(n, e)
             else:
-                n = self.selection(num, spec.numerator_table)
+                n = self.selection(num, spec.numerator_table, self.needs_person(num))
                 if num.count == "people":
                     n = self.people(n)
         else:
             d = None
-            n = self.selection(num, spec.numerator_table)
+            n = self.selection(num, spec.numerator_table, self.needs_person(num))
             if num.count == "people":
                 n = self.people(n)
             if num.value_days_between:
