@@ -4,7 +4,7 @@ One load, in order (each step is a checkpoint a crash test can stop at):
 
 1. hash the file; if this dataset already loaded a file with the same SHA-256, do nothing
    (re-loading is idempotent);
-2. stage, validate and report in an in-memory DuckDB (nothing persistent is touched; a file
+2. stage, validate and report in DuckDB temporary tables (nothing persistent is touched; a file
    that cannot be read is recorded as *rejected* with its reason);
 3. record the load as *pending* in the control plane;
 4. write identifiers to the identity store in one transaction, then attributes to the vault in
