@@ -1,6 +1,7 @@
 """Ingest: read an extract through its contract, validate, quarantine, pseudonymise, load.
 
-Staging, validation and the identifier split run in an in-memory DuckDB (:mod:`.stage`,
+Staging, validation and the identifier split run in DuckDB temporary tables — in a private
+connection to the vault's database when the vault is DuckDB, else in memory — (:mod:`.stage`,
 :mod:`.validate`, :mod:`.split`); :mod:`.load` writes the identity store, the vault and the
 control plane so that a load lands completely or not at all.
 """

@@ -4,7 +4,7 @@ One load, in order (each step is a checkpoint a crash test can stop at):
 
 1. hash the file; if this dataset already loaded a file with the same SHA-256, do nothing
    (re-loading is idempotent);
-2. stage, validate and report in an in-memory DuckDB (nothing persistent is touched; a file
+2. stage, validate and report in DuckDB temporary tables (nothing persistent is touched; a file
    that cannot be read is recorded as *rejected* with its reason);
 3. record the load as *pending* in the control plane;
 4. write identifiers to the identity store in one transaction, then attributes to the vault in
@@ -45,11 +45,12 @@ from partnerhub.governance.users import operator
 from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
-from partnerhub.ingest.split import identity_table, split_staged, stage_lookup
+from partnerhub.ingest.split import identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import validate_staged
 from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
+from partnerhub.vault.backend import StagedRows
 
 __all__ = [
     "CHECKPOINTS",
@@ -244,7 +245,11 @@ def ingest_file(
         "file_sha256": sha,
         "file_bytes": size,
     }
-    con = duckdb.connect()
+    # Stage inside the vault's own database where it is DuckDB (a private connection whose
+    # temporary tables vanish when it closes): the attributes then go into the vault table in
+    # SQL, with no copy out and back in; otherwise stage in memory and append Arrow tables.
+    staging = stores.vault.backend.staging()
+    con = staging if staging is not None else duckdb.connect()
     try:
         try:
             staged = stage_extract(con, file, contract)
@@ -270,21 +275,36 @@ def ingest_file(
         load_id = stores.control.begin_load(**meta)
         _checkpoint("pending-recorded")
         stage_lookup(con, stores.lookup)
-        split = split_staged(con, contract, key, load_id)
+        split = stage_split(con, contract, key, load_id)
+        identifiers = con.sql(split.identifiers).to_arrow_table()
         report["unresolved_postcodes"] = split.unresolved_postcodes
-        report["record_keys"] = split.identifiers.num_rows
+        report["record_keys"] = identifiers.num_rows
         quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+        try:
+            with stores.identity.backend.transaction():
+                stores.identity.append(identity_table(contract), identifiers)
+                _checkpoint("identity-written")
+            _checkpoint("identity-committed")
+            del identifiers
+            if staging is not None:
+                rows = StagedRows(staging, split.attribute_columns, split.attributes)
+                with _transaction(staging):
+                    stores.vault.append(contract.table, rows)
+                    _checkpoint("vault-written")
+            else:
+                attributes = con.sql(split.attributes).to_arrow_table()
+                with stores.vault.backend.transaction():
+                    stores.vault.append(contract.table, attributes)
+                    _checkpoint("vault-written")
+                del attributes
+            _checkpoint("vault-committed")
+        except BaseException:
+            con.close()
+            recover(stores)
+            raise
     finally:
         con.close()
     try:
-        with stores.identity.backend.transaction():
-            stores.identity.append(identity_table(contract), split.identifiers)
-            _checkpoint("identity-written")
-        _checkpoint("identity-committed")
-        with stores.vault.backend.transaction():
-            stores.vault.append(contract.table, split.attributes)
-            _checkpoint("vault-written")
-        _checkpoint("vault-committed")
         superseded = previous.id if previous is not None else None
         stores.control.finish_load(
             load_id,
@@ -325,6 +345,17 @@ def ingest_file(
     if superseded:
         message += f"; supersedes load {superseded}"
     return LoadResult(partner, dataset, file, "loaded", load_id, message, report)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _json(text: str | None) -> dict[str, Any] | None:

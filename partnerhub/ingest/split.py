@@ -20,7 +20,16 @@ from partnerhub.schema import DatasetContract, table
 from partnerhub.vault.backend import SQL_TYPES, quote
 from partnerhub.vault.stores import vault_columns
 
-__all__ = ["AreaJoin", "Split", "area_join", "identity_table", "split_staged", "stage_lookup"]
+__all__ = [
+    "AreaJoin",
+    "Split",
+    "StagedSplit",
+    "area_join",
+    "identity_table",
+    "split_staged",
+    "stage_lookup",
+    "stage_split",
+]
 
 LOOKUP = "_postcode_lookup"
 
@@ -46,56 +55,120 @@ def split_staged(
     load_id: int,
 ) -> Split:
     """Identifiers and attributes of the ``valid`` rows, as Arrow tables ready to load."""
+    staged = stage_split(con, contract, key, load_id)
+    try:
+        identifiers = con.sql(staged.identifiers).to_arrow_table()
+        attributes = con.sql(staged.attributes).to_arrow_table()
+    finally:
+        staged.drop(con)
+    return Split(identifiers, attributes, staged.unresolved_postcodes)
+
+
+@dataclass(frozen=True)
+class StagedSplit:
+    """The split of the ``valid`` rows, staged in the connection as table ``_split``: two
+    queries over it give the identifiers and the attributes (columns named as the target
+    tables'), so a store in the same database can insert them without leaving SQL."""
+
+    identifiers: str  # SELECT of the identity store's rows
+    attributes: str  # SELECT of the vault table's rows, in file order
+    identifier_columns: tuple[str, ...]
+    attribute_columns: tuple[str, ...]
+    unresolved_postcodes: int  # rows whose postcode was unknown or not in use at the date
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"DROP TABLE IF EXISTS {SPLIT}")
+
+
+SPLIT = "_split"
+
+
+def stage_split(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    key: PseudonymisationKey,
+    load_id: int,
+) -> StagedSplit:
+    """Stage the split of ``valid`` as ``_split``: one pass computes every row's record key
+    (HMAC once per row, no join back) and its areas, in file order."""
     inner, outer = key.hmac_pads()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _keys AS SELECT local_id, "
-        "sha256(? || unhex(sha256(? || encode(? || chr(31) || local_id)))) AS record_key "
-        "FROM (SELECT DISTINCT CAST(local_id AS VARCHAR) AS local_id FROM valid)",
-        [outer, inner, contract.partner],
-    )
     fields = _fields(con)
     partner, dataset = _lit(contract.partner), _lit(contract.dataset)
+    record_key = (
+        "sha256(? || unhex(sha256(? || encode(? || chr(31) || CAST(v.local_id AS VARCHAR)))))"
+    )
 
-    ident_cols = []
+    ident_names, ident_exprs = [], []
     for name, kind in vault_columns(identity_table(contract)):
         if name in ("partner", "dataset", "record_key", "load_id"):
             continue
         source = f"pprl_{name}" if contract.encoded and name != "pprl_version" else name
-        ident_cols.append(_field(source, kind, fields, "v") + f" AS {quote(name)}")
-    identifiers = con.sql(
-        f"SELECT DISTINCT {partner} AS partner, k.record_key, {dataset} AS dataset, "
-        f"{', '.join(ident_cols)}, CAST({int(load_id)} AS BIGINT) AS load_id "
-        "FROM valid v JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR)"
-    ).to_arrow_table()
+        ident_names.append(name)
+        ident_exprs.append(_field(source, kind, fields, "v"))
 
     areas = area_join(contract, fields)
-    select = []
+    attr_names, attr_exprs = [], []
     for name, kind in vault_columns(contract.table):
+        attr_names.append(name)
         if name == "partner":
-            select.append(f"{partner} AS partner")
+            attr_exprs.append(partner)
         elif name == "record_key":
-            select.append("k.record_key")
+            attr_exprs.append("record_key")
         elif name == "dataset":
-            select.append(f"{dataset} AS dataset")
+            attr_exprs.append(dataset)
         elif name == "load_id":
-            select.append(f"CAST({int(load_id)} AS BIGINT) AS load_id")
+            attr_exprs.append(f"CAST({int(load_id)} AS BIGINT)")
         elif name in AREA_FIELDS and contract.encoded:  # resolved on the partner's machine
-            select.append(_field(name, kind, fields, "v") + f" AS {name}")
+            attr_exprs.append(_field(name, kind, fields, "v"))
         elif name in AREA_FIELDS:
-            select.append(f"{areas.columns[name]} AS {name}")
+            attr_exprs.append(areas.columns[name])
         else:
-            select.append(_field(name, kind, fields, "v") + f" AS {quote(name)}")
+            attr_exprs.append(_field(name, kind, fields, "v"))
+    # ``_split`` holds, in file order, the record key, _i<j> (identifiers) and _a<j>
+    # (attributes other than the constants and the areas), so that names shared by both sides
+    # cannot clash, and the postcode and date the areas are found with.
+    staged = ["v._line", f"{record_key} AS record_key"]
+    staged += [f"{e} AS _i{j}" for j, e in enumerate(ident_exprs)]
+    staged += [f"v.{quote(f)}" for f in areas.needs if f in fields]
+    attr_cols = []
+    for j, (name, e) in enumerate(zip(attr_names, attr_exprs, strict=True)):
+        if name in ("partner", "dataset", "load_id") or (
+            name in AREA_FIELDS and not contract.encoded
+        ):
+            attr_cols.append(f"{e} AS {quote(name)}")
+        elif name == "record_key":
+            attr_cols.append("v.record_key")
+        else:
+            staged.append(f"{e} AS _a{j}")
+            attr_cols.append(f"v._a{j} AS {quote(name)}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _attributes AS SELECT {', '.join(select)}, "
-        f"{areas.unresolved} AS _unresolved FROM valid v "
-        f"JOIN _keys k ON k.local_id = CAST(v.local_id AS VARCHAR) {areas.join} "
-        "ORDER BY v._line"
+        f"CREATE OR REPLACE TEMP TABLE {SPLIT} AS SELECT {', '.join(staged)} FROM valid v",
+        [outer, inner, contract.partner],
     )
-    row = con.execute("SELECT count(*) FILTER (_unresolved) FROM _attributes").fetchall()[0]
+    # A postcode given but not known at the date (the same left join the attributes make).
+    row = con.execute(
+        f"SELECT count(*) FILTER ({areas.unresolved}) FROM {SPLIT} v {areas.join}"
+    ).fetchall()[0]
     unresolved = int(row[0]) if row else 0
-    attributes = con.sql("SELECT * EXCLUDE (_unresolved) FROM _attributes").to_arrow_table()
-    con.execute("DROP TABLE _attributes")
-    return Split(identifiers, attributes, unresolved)
+    ident_cols = ", ".join(f"_i{j} AS {quote(n)}" for j, n in enumerate(ident_names))
+    # Rows with different record keys are different rows: DISTINCT only has work to do (and
+    # is only run) when some record key repeats.
+    keys, distinct_keys = con.execute(
+        f"SELECT count(*), count(DISTINCT record_key) FROM {SPLIT}"
+    ).fetchall()[0]
+    distinct = "DISTINCT " if keys != distinct_keys else ""
+    identifiers = (
+        f"SELECT {distinct}{partner} AS partner, record_key, {dataset} AS dataset, "
+        f"{ident_cols}, CAST({int(load_id)} AS BIGINT) AS load_id FROM {SPLIT}"
+    )
+    attributes = f"SELECT {', '.join(attr_cols)} FROM {SPLIT} v {areas.join} ORDER BY v._line"
+    return StagedSplit(
+        identifiers,
+        attributes,
+        ("partner", "record_key", "dataset", *ident_names, "load_id"),
+        tuple(attr_names),
+        unresolved,
+    )
 
 
 @dataclass(frozen=True)
@@ -106,13 +179,14 @@ class AreaJoin:
     join: str  # LEFT JOIN clause (alias ``l``)
     columns: dict[str, str]  # area field → expression
     unresolved: str  # expression: a postcode was given but not known at the date
+    needs: tuple[str, ...] = ()  # the fields of ``v`` the join reads
 
 
 def area_join(contract: DatasetContract, fields: set[str]) -> AreaJoin:
     canonical = table(contract.table)
     located = any(c.name == "postcode" for c in canonical.columns)
     if not located or contract.encoded:
-        return AreaJoin("", {a: "CAST(NULL AS VARCHAR)" for a in AREA_FIELDS}, "false")
+        return AreaJoin("", {a: "CAST(NULL AS VARCHAR)" for a in AREA_FIELDS}, "false", ())
     date_col = "to_date" if contract.table == "residence" else canonical.date_column
     when = f"v.{quote(date_col)}" if date_col in fields else "CAST(NULL AS DATE)"
     postcode = "v.postcode" if "postcode" in fields else "CAST(NULL AS VARCHAR)"
@@ -122,6 +196,7 @@ def area_join(contract: DatasetContract, fields: set[str]) -> AreaJoin:
         f"({yyyymm} >= coalesce(l.dointr, 0) AND {yyyymm} < coalesce(l.doterm, 999999)))",
         {a: f"l.{quote(a)}" for a in AREA_FIELDS},
         f"({postcode} IS NOT NULL AND l.key IS NULL)",
+        tuple(f for f in ("postcode", date_col) if f is not None),
     )
 
 

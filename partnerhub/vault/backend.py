@@ -14,17 +14,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import duckdb
 import ibis
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from partnerhub.errors import ConfigError
 
-__all__ = ["Backend", "DuckDBBackend", "PostgresBackend", "connect_backend", "quote"]
+__all__ = [
+    "Backend",
+    "DuckDBBackend",
+    "PostgresBackend",
+    "StagedRows",
+    "connect_backend",
+    "quote",
+]
 
 # canonical column type → SQL type understood by DuckDB and PostgreSQL alike
 SQL_TYPES: dict[str, str] = {
@@ -35,6 +44,17 @@ SQL_TYPES: dict[str, str] = {
     "date": "DATE",
     "boolean": "BOOLEAN",
 }
+
+
+@dataclass(frozen=True)
+class StagedRows:
+    """Rows staged in a :meth:`Backend.staging` connection of the store itself: the query
+    ``select`` (its columns are ``columns``, in that order), run on ``con`` — inside ``con``'s
+    own transaction — so that they are inserted without leaving the database."""
+
+    con: duckdb.DuckDBPyConnection
+    columns: tuple[str, ...]
+    select: str
 
 
 def quote(name: str) -> str:
@@ -106,6 +126,16 @@ class Backend(ABC):
         sql = f"SELECT count(*) FROM {self.qualified(table)}" + (f" WHERE {where}" if where else "")
         return int(self.query(sql, params)[0][0])
 
+    def staging(self) -> duckdb.DuckDBPyConnection | None:
+        """A private DuckDB connection to this database for staging a load (its temporary
+        tables are its own and vanish when it closes), or None where the engine is not DuckDB
+        (ingest then stages in memory and appends Arrow tables)."""
+        return None
+
+    def insert_staged(self, table: str, rows: StagedRows) -> None:
+        """Insert rows staged in a :meth:`staging` connection (DuckDB only)."""
+        raise NotImplementedError(f"{type(self).__name__} has no staging connection")
+
     def close(self) -> None:
         self._ibis.disconnect()
 
@@ -147,6 +177,14 @@ class DuckDBBackend(Backend):
 
     def qualified(self, table: str) -> str:
         return quote(table)
+
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection = self._con.cursor()
+        return cursor
+
+    def insert_staged(self, table: str, rows: StagedRows) -> None:
+        cols = ", ".join(quote(c) for c in rows.columns)
+        rows.con.execute(f"INSERT INTO {self.qualified(table)} ({cols}) {rows.select}")
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file."""

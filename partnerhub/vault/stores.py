@@ -21,7 +21,7 @@ import pyarrow as pa
 from ibis.expr.types import Table as IbisTable
 
 from partnerhub.schema import CANONICAL_TABLES, table
-from partnerhub.vault.backend import Backend, quote
+from partnerhub.vault.backend import Backend, StagedRows, quote
 
 __all__ = ["CURRENT_TABLE", "IdentityStore", "Vault", "vault_columns"]
 
@@ -60,9 +60,13 @@ class _Store:
         for name in names:
             self.backend.create_table(name, vault_columns(name))
 
-    def append(self, table_name: str, data: pa.Table) -> None:
-        """Append rows (call inside ``backend.transaction()``)."""
-        self.backend.append_arrow(table_name, data)
+    def append(self, table_name: str, data: pa.Table | StagedRows) -> None:
+        """Append rows (call inside ``backend.transaction()``, or for rows staged in this
+        store's own database, inside the staging connection's transaction)."""
+        if isinstance(data, StagedRows):
+            self.backend.insert_staged(table_name, data)
+        else:
+            self.backend.append_arrow(table_name, data)
 
     def discard_loads(self, load_ids: Iterable[int]) -> int:
         """Delete every row of the given loads (for loads that never committed)."""
