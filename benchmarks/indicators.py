@@ -31,21 +31,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from partnerhub.schema.codes import OFFENCE_GROUP_INDICATORS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "BENCHMARKS.md"
 START, END = "<!-- bench:indicators -->", "<!-- /bench:indicators -->"
 FIRST, LAST = date(2021, 4, 1), date(2024, 3, 31)  # 12 quarters
-CRIME = {
-    "NI 15": ("homicide", "attempted_murder", "wounding_gbh_s18"),
-    "NI 16": (
-        "burglary_dwelling",
-        "theft_of_vehicle",
-        "theft_from_vehicle",
-        "robbery_personal",
-        "robbery_business",
-    ),
-    "NI 20": ("assault_with_injury",),
-}
+# the offence groups of the three crime NIs (2008 definitions), as the code lists define them
+CRIME = {k: OFFENCE_GROUP_INDICATORS[k] for k in ("NI 15", "NI 16", "NI 20")}
 LEVELS = ("oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code")
 
 

@@ -127,19 +127,8 @@ def dobson_dsr(
     w = np.asarray(standard, dtype=float)
     if not x.shape == n.shape == w.shape:
         raise ValueError("counts, populations and the standard need one value per age band")
-    if (n <= 0).any() or (x < 0).any():
-        return float("nan"), float("nan"), float("nan")
-    total_w = w.sum()
-    dsr = float((w * x / n).sum() / total_w)
-    variance = float((w**2 * x / n**2).sum() / total_w**2)
-    observed = float(x.sum())
-    if observed < EXACT_BELOW:
-        return dsr * multiplier, float("nan"), float("nan")
-    lo, hi = byar_interval([observed], confidence)
-    factor = np.sqrt(variance / observed)
-    lower = dsr + factor * (float(lo[0]) - observed)
-    upper = dsr + factor * (float(hi[0]) - observed)
-    return dsr * multiplier, lower * multiplier, upper * multiplier
+    rate, lower, upper = dobson_dsrs(x[None, :], n[None, :], standard, multiplier, confidence)
+    return float(rate[0]), float(lower[0]), float(upper[0])
 
 
 def dobson_dsrs(
