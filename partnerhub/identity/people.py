@@ -17,14 +17,20 @@ The table carries the link run it was built from, so a stale copy is detected an
 from __future__ import annotations
 
 import ibis
-import pandas as pd
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from partnerhub.control import ControlPlane
 from partnerhub.vault import IdentityStore, Vault
 from partnerhub.vault.stores import PERSON_INDEX
 
-__all__ = ["PERSON_TABLE", "ensure_people", "people_link_run", "publish_people"]
+__all__ = [
+    "PERSON_TABLE",
+    "ensure_people",
+    "people_expression",
+    "people_link_run",
+    "publish_people",
+]
 
 PERSON_TABLE = "person"
 PERSON_COLUMNS = (
@@ -37,35 +43,44 @@ PERSON_COLUMNS = (
 )
 
 
-def _mode(frame: pd.DataFrame, column: str) -> pd.Series:
+def _mode(t: ir.Table, column: str) -> ir.Table:
     """Per person, the most common non-null value of ``column`` (ties: the smallest)."""
-    known = frame.dropna(subset=[column])
-    if known.empty:
-        return pd.Series(dtype=object)
-    counts = known.groupby(["person_id", column]).size().reset_index(name="n")
-    counts = counts.sort_values(["person_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("person_id").set_index("person_id")[column]
-
-
-def build_people(records: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
-    """One row per (partner, record_key) of ``records`` (identity-store rows with
-    date_of_birth and sex): its person id, the person's birth month and sex."""
-    base = records[["partner", "record_key", "date_of_birth", "sex"]].drop_duplicates(
-        ["partner", "record_key", "date_of_birth", "sex"]
+    known = t.filter(t[column].notnull())
+    counts = known.group_by(["person_id", column]).aggregate(n=known.count())
+    rank = ibis.row_number().over(
+        group_by=counts.person_id, order_by=[ibis.desc(counts.n), counts[column]]
     )
-    base = base.merge(index[["partner", "record_key", "person_id"]], how="left")
-    missing = base["person_id"].isna()
-    base.loc[missing, "person_id"] = "R" + base.loc[missing, "record_key"].astype(str)
-    dob = pd.to_datetime(base["date_of_birth"], errors="coerce")
-    base["birth_month"] = dob.dt.to_period("M").dt.to_timestamp()
-    base["sex"] = base["sex"].where(base["sex"].isin(["M", "F"]))
+    counts = counts.mutate(_rank=rank)
+    return counts.filter(counts._rank == 0).select("person_id", column)
+
+
+def people_expression(source: ir.Table, index: ir.Table) -> ir.Table:
+    """One row per (partner, record_key) of ``source`` (identity-store rows with
+    date_of_birth and sex): its person id, the person's birth month and sex — computed in
+    the identity store's own database."""
+    base = source.select("partner", "record_key", "date_of_birth", "sex")
+    joined = base.left_join(
+        index, [base.partner == index.partner, base.record_key == index.record_key]
+    )
+    base = joined.select(
+        partner=joined.partner,
+        record_key=joined.record_key,
+        person_id=joined.person_id.fill_null(ibis.literal("R") + joined.record_key),
+        birth_month=joined.date_of_birth.truncate("M").cast("date"),
+        sex=ibis.ifelse(joined.sex.isin(["M", "F"]), joined.sex, ibis.null("string")),
+    )
+    # a record's rows (its identifier variants) all carry the same person id
+    records = base.group_by(["partner", "record_key"]).aggregate(person_id=base.person_id.min())
     month = _mode(base, "birth_month")
     sex = _mode(base, "sex")
-    out = base[["partner", "record_key", "person_id"]].drop_duplicates(["partner", "record_key"])
-    out["birth_month"] = out["person_id"].map(month)
-    out["sex"] = out["person_id"].map(sex).fillna("U")
-    out["birth_month"] = pd.to_datetime(out["birth_month"]).dt.date
-    return out.sort_values(["partner", "record_key"]).reset_index(drop=True)
+    out = records.left_join(month, "person_id").left_join(sex, "person_id")
+    return out.select(
+        "partner",
+        "record_key",
+        "person_id",
+        "birth_month",
+        sex=out.sex.fill_null("U"),
+    ).order_by(["partner", "record_key"])
 
 
 def publish_people(identity: IdentityStore, vault: Vault, control: ControlPlane) -> int:
@@ -75,21 +90,16 @@ def publish_people(identity: IdentityStore, vault: Vault, control: ControlPlane)
     run = control.latest_link_run()
     con = identity.backend.ibis
     database = getattr(identity.backend, "schema", None)
-    # only the columns needed, as Arrow (millions of records: no Python tuples)
     source = con.table("source_record", database=database)
     source = source.filter(source.load_id.isin(loads) if loads else ibis.literal(False))
-    records = source.select("partner", "record_key", "date_of_birth", "sex").to_pandas()
     index_table = con.table(PERSON_INDEX, database=database)
-    index = (
-        index_table.filter(index_table.link_run == (run.id if run else -1))
-        .select("partner", "record_key", "person_id")
-        .to_pandas()
+    index = index_table.filter(index_table.link_run == (run.id if run else -1)).select(
+        "partner", "record_key", "person_id"
     )
-    people = build_people(records, index)
-    people["link_run"] = run.id if run else 0
-    backend = vault.backend
-    backend.create_table(PERSON_TABLE, list(PERSON_COLUMNS))
-    data = pa.Table.from_pandas(people, preserve_index=False).cast(
+    expression = people_expression(source, index).mutate(
+        link_run=ibis.literal(run.id if run else 0, "int64")
+    )
+    data = expression.to_pyarrow().cast(
         pa.schema(
             [
                 ("partner", pa.string()),
@@ -101,10 +111,12 @@ def publish_people(identity: IdentityStore, vault: Vault, control: ControlPlane)
             ]
         )
     )
+    backend = vault.backend
+    backend.create_table(PERSON_TABLE, list(PERSON_COLUMNS))
     with backend.transaction():
         backend.execute(f"DELETE FROM {backend.qualified(PERSON_TABLE)}")
         backend.append_arrow(PERSON_TABLE, data)
-    return len(people)
+    return data.num_rows
 
 
 def people_link_run(vault: Vault) -> int | None:

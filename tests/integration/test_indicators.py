@@ -176,3 +176,24 @@ def test_a_source_never_loaded_is_named(linked: Path) -> None:
         _parts(linked, spec)
     assert "dataset 'caseload' of partner 'probation'" in str(err.value)
     assert "partnerhub ingest" in str(err.value)
+
+
+def test_the_person_table_equals_the_reference(linked: Path) -> None:
+    from tests.spec.reference import reference_people
+
+    settings = load_partnership(linked / "partnership.toml")
+    with open_stores(settings) as stores:
+        loads = [ld.id for ld in stores.control.current_loads().values()]
+        records = stores.identity.records_for_linkage(loads)
+        run = stores.control.latest_link_run()
+        index = stores.identity.person_index(run.id if run else None)
+        got = stores.vault.backend.ibis.table("person").to_pandas()
+    expected = reference_people(records, index)
+    got = got.sort_values(["partner", "record_key"]).reset_index(drop=True)
+    assert len(got) == len(expected) > 1000
+    assert (got["person_id"] == expected["person_id"]).all()
+    assert (got["sex"] == expected["sex"]).all()
+    months = pd.to_datetime(got["birth_month"])
+    assert (months.isna() == expected["birth_month"].isna()).all()
+    assert (months.dropna() == expected["birth_month"].dropna()).all()
+    assert got["person_id"].nunique() < len(got)  # linked: people span records

@@ -209,3 +209,26 @@ class Reference:
                 if c in out:
                     out[c] = out[c] / per
         return out
+
+
+def reference_people(records: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
+    """The vault's person table, computed in pandas (identity.people builds it in SQL)."""
+
+    def mode(frame: pd.DataFrame, column: str) -> pd.Series:
+        known = frame.dropna(subset=[column])
+        counts = known.groupby(["person_id", column]).size().reset_index(name="n")
+        counts = counts.sort_values(["person_id", "n", column], ascending=[True, False, True])
+        return counts.drop_duplicates("person_id").set_index("person_id")[column]
+
+    base = records[["partner", "record_key", "date_of_birth", "sex"]].copy()
+    base = base.merge(index[["partner", "record_key", "person_id"]], how="left")
+    missing = base["person_id"].isna()
+    base.loc[missing, "person_id"] = "R" + base.loc[missing, "record_key"].astype(str)
+    dob = pd.to_datetime(base["date_of_birth"], errors="coerce")
+    base["birth_month"] = dob.dt.to_period("M").dt.to_timestamp()
+    base["sex"] = base["sex"].where(base["sex"].isin(["M", "F"]))
+    month, sex = mode(base, "birth_month"), mode(base, "sex")
+    out = base[["partner", "record_key", "person_id"]].drop_duplicates(["partner", "record_key"])
+    out["birth_month"] = out["person_id"].map(month)
+    out["sex"] = out["person_id"].map(sex).fillna("U")
+    return out.sort_values(["partner", "record_key"]).reset_index(drop=True)
