@@ -225,3 +225,30 @@ def test_ingest_status_and_quarantine_commands(tmp_path: Path) -> None:
     people = pd.read_parquet(p / "truth" / "people.parquet")
     for column in ("family_name", "nhs_number"):
         assert not any(str(v) in done.stdout for v in people[column].head(500))
+
+
+def test_audit_verify_names_an_edited_entry_and_exits_1(tmp_path: Path) -> None:
+    """The IG officer's command, end to end: an intact log verifies (exit 0); after someone
+    edits one entry in the database, `audit verify` names it and exits 1."""
+    import sqlite3
+
+    assert (
+        run("synth", "--people", "2000", "--seed", "4", "--out", "p", cwd=tmp_path).returncode == 0
+    )
+    root = tmp_path / "p"
+    assert run("agreements", "validate", cwd=root).returncode == 0
+    assert run("users", "add", "ig", "--role", "ig_officer", cwd=root).returncode == 0
+    issued = run("users", "token", "ig", cwd=root)
+    token = re.search(r"ph_[A-Za-z0-9_-]+", issued.stdout)
+    assert token
+    ok = run("audit", "verify", "--token", token.group(0), cwd=root)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    with sqlite3.connect(root / "control" / "control.db") as con:
+        seq = con.execute(
+            "SELECT min(seq) FROM audit_entry WHERE action = 'user_change'"
+        ).fetchone()
+        assert seq[0] is not None
+        con.execute("UPDATE audit_entry SET actor = 'someone else' WHERE seq = ?", (seq[0],))
+    bad = run("audit", "verify", "--token", token.group(0), cwd=root)
+    assert bad.returncode == 1
+    assert f"entry {seq[0]}: edited" in bad.stdout
