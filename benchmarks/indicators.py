@@ -174,11 +174,12 @@ def run(work: Path) -> dict[str, Any]:
     assert len(quarters) == 12
     engine: dict[str, float] = {}
     values: dict[str, pd.DataFrame] = {}
+    cache: dict[Any, Any] = {}  # one connection: the population base is computed once
     with open_stores(settings) as stores:
         for spec in load_library():
             spec = spec.model_copy(update={"period": "quarter"})
             t = time.perf_counter()
-            calc = calculate(stores.vault, spec, quarters, areas)
+            calc = calculate(stores.vault, spec, quarters, areas, cache)
             v = true_values(calc)
             engine[spec.id] = time.perf_counter() - t
             values[spec.id] = v

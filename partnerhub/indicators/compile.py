@@ -29,11 +29,12 @@ from partnerhub.indicators.spec import (
 from partnerhub.schema import table as canonical_table
 from partnerhub.vault import CURRENT_TABLE, Vault
 
-__all__ = ["AREA_KEYS", "Compiled", "compile_spec", "missing_sources"]
+__all__ = ["AREA_KEYS", "Compiled", "PopulationCache", "compile_spec", "missing_sources"]
 
 AREA_KEYS = ("oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code")
 DSR_BANDS = 19  # 0-4, 5-9, ..., 85-89, 90+ (ESP 2013)
 PERSON_TABLE = "person"
+PopulationCache = dict[tuple[object, ...], ir.Table]
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,17 @@ def _current(vault: Vault) -> pd.DataFrame:
 
 
 class _Builder:
-    def __init__(self, vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        spec: IndicatorSpec,
+        periods: Sequence[Period],
+        cache: PopulationCache | None = None,
+    ) -> None:
         self.vault = vault
         self.spec = spec
+        self.cache = cache
+        self._period_key = tuple((p.label, p.reference(spec.reference)) for p in periods)
         con = vault.backend.ibis
         database = getattr(vault.backend, "schema", None)
         names = set(vault.backend.table_names())
@@ -232,10 +241,23 @@ class _Builder:
         )
         t = t.mutate(_rank=rank)
         t = t.filter(t._rank == 0).drop("_rank")
+        t = self.cached(t, ("population", part.source, *self.datasets.get("residence", [])))
         t = self.where(t, part.where)
         for e in part.exists:
             t = self.exists(t, e)
         return t
+
+    def cached(self, t: ir.Table, key: tuple[object, ...]) -> ir.Table:
+        """With a cache (one connection computing many indicators), materialise ``t`` once
+        as a temporary table and reuse it: the population base is shared by most specs."""
+        if self.cache is None:
+            return t
+        full = (*key, self._period_key)
+        if full not in self.cache:
+            name = f"_indicator_cache_{len(self.cache)}"
+            con = self.vault.backend.ibis
+            self.cache[full] = con.create_table(name, t, temp=True, overwrite=True)
+        return self.cache[full]
 
     def people(self, t: ir.Table) -> ir.Table:
         """One row per person and period: their first (then lowest record key) row."""
@@ -318,7 +340,13 @@ class _Builder:
         return Compiled(parts, snapshots)
 
 
-def compile_spec(vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> Compiled:
+def compile_spec(
+    vault: Vault,
+    spec: IndicatorSpec,
+    periods: Sequence[Period],
+    cache: PopulationCache | None = None,
+) -> Compiled:
     """The parts expression of ``spec`` over ``periods`` (raises NotFoundError naming any
-    source dataset that was never loaded)."""
-    return _Builder(vault, spec, periods).build()
+    source dataset that was never loaded). ``cache``: shared by the specs computed on one
+    vault connection, so their common population base is computed once."""
+    return _Builder(vault, spec, periods, cache).build()

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from partnerhub.indicators.compile import AREA_KEYS, DSR_BANDS, compile_spec
+from partnerhub.indicators.compile import AREA_KEYS, DSR_BANDS, PopulationCache, compile_spec
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.spec import IndicatorSpec
 from partnerhub.indicators.statistics import (
@@ -67,9 +67,14 @@ class Areas:
         return self.names.get(code, code)
 
 
-def compute_parts(vault: Vault, spec: IndicatorSpec, periods: Sequence[Period]) -> pd.DataFrame:
+def compute_parts(
+    vault: Vault,
+    spec: IndicatorSpec,
+    periods: Sequence[Period],
+    cache: PopulationCache | None = None,
+) -> pd.DataFrame:
     """The spec's additive parts at the finest grain, computed in the vault (aggregates)."""
-    compiled = compile_spec(vault, spec, periods)
+    compiled = compile_spec(vault, spec, periods, cache)
     parts: pd.DataFrame = compiled.parts.to_pandas()
     for c in (*_COUNTS, "value_sum", "value_sumsq"):
         if c in parts:

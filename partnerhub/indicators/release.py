@@ -15,6 +15,7 @@ from partnerhub.disclosure import SUPPRESSED_MARK, Hierarchy
 from partnerhub.errors import UserError
 from partnerhub.governance import Gate, Principal
 from partnerhub.governance.gate import AggregateTable
+from partnerhub.indicators.compile import PopulationCache
 from partnerhub.indicators.compute import LEVELS, Areas, compute_parts, finish, parents, roll_up
 from partnerhub.indicators.periods import Period, periods_between
 from partnerhub.indicators.spec import IndicatorSpec, Population, Selection
@@ -69,9 +70,13 @@ def default_periods(spec: IndicatorSpec, first: date, last: date) -> list[Period
 
 
 def calculate(
-    vault: Vault, spec: IndicatorSpec, periods: Sequence[Period], areas: Areas
+    vault: Vault,
+    spec: IndicatorSpec,
+    periods: Sequence[Period],
+    areas: Areas,
+    cache: PopulationCache | None = None,
 ) -> Calculation:
-    parts = compute_parts(vault, spec, periods)
+    parts = compute_parts(vault, spec, periods, cache)
     rolled = roll_up(parts, areas)
     banded = None
     if "age_band" in rolled:

@@ -197,3 +197,16 @@ def test_the_person_table_equals_the_reference(linked: Path) -> None:
     assert (months.isna() == expected["birth_month"].isna()).all()
     assert (months.dropna() == expected["birth_month"].dropna()).all()
     assert got["person_id"].nunique() < len(got)  # linked: people span records
+
+
+def test_a_shared_population_cache_changes_no_number(linked: Path) -> None:
+    settings = load_partnership(linked / "partnership.toml")
+    areas = Areas.load(settings.resolve(settings.geography.areas))
+    cache: dict = {}
+    with open_stores(settings) as stores:
+        for spec in LIBRARY:
+            periods = default_periods(spec, FIRST, LAST)
+            plain = true_values(calculate(stores.vault, spec, periods, areas))
+            shared = true_values(calculate(stores.vault, spec, periods, areas, cache))
+            pd.testing.assert_frame_equal(plain, shared)
+    assert len(cache) == 1  # every population denominator uses the same base
