@@ -260,6 +260,9 @@ The engine's time includes the cell keys (a join on each record key's first byte
 roll-up in pandas, Wilson/Byar/Dobson limits at 95 % and 99.8 % and the comparison with the
 parent; the hand SQL computes counts and the value only. Both give the same numerator and
 denominator for every area and quarter (checked in the run).
+The engine computes the library on one connection and materialises the population base
+(registrations at each quarter's reference date, one per person, with ages) once: its cost is
+in the first indicator that needs it; the hand SQL computes it in each of its queries.
 {END}
 """
     text = RESULTS.read_text(encoding="utf-8")
