@@ -241,6 +241,11 @@ class _Builder:
         )
         t = t.mutate(_rank=rank)
         t = t.filter(t._rank == 0).drop("_rank")
+        if self.cache is not None:  # keep what specs use, with each row's cell key, compactly
+            t = self.with_cell_key(t)
+            keep = [c for c in t.columns if c not in ("record_key", "load_id", "person_id")]
+            keep = [c for c in keep if not c.endswith("_p")]
+            t = t.select(*keep)
         t = self.cached(t, ("population", part.source, *self.datasets.get("residence", [])))
         t = self.where(t, part.where)
         for e in part.exists:
@@ -271,10 +276,15 @@ class _Builder:
     def group_keys(self) -> list[str]:
         return ["period", *AREA_KEYS] + (["age_band"] if self.spec.statistic == "dsr" else [])
 
+    def with_cell_key(self, t: ir.Table) -> ir.Table:
+        """Each row's cell key (0..255, the first byte of its record key), as ``_ck``."""
+        t = t.mutate(_prefix=t.record_key.substr(0, 2).lower())
+        return t.join(self.keys, "_prefix").drop("_prefix")
+
     def shaped(self, t: ir.Table) -> ir.Table:
         t = t.filter(t.oa_code.notnull())
-        t = t.mutate(_prefix=t.record_key.substr(0, 2).lower())
-        t = t.join(self.keys, "_prefix")
+        if "_ck" not in t.columns:
+            t = self.with_cell_key(t)
         if self.spec.statistic == "dsr":
             age = self.age(t, t._anchor)
             t = t.filter(age.notnull())
