@@ -252,3 +252,17 @@ def test_audit_verify_names_an_edited_entry_and_exits_1(tmp_path: Path) -> None:
     bad = run("audit", "verify", "--token", token.group(0), cwd=root)
     assert bad.returncode == 1
     assert f"entry {seq[0]}: edited" in bad.stdout
+
+
+def test_indicator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad_level = run("indicators", "compute", "NI 15", "--level", "parish", cwd=tmp_path)
+    assert bad_level.returncode == 2
+    assert bad_level.stderr.startswith("partnerhub: error: --level 'parish': use one of")
+    assert bad_level.stderr.count("\n") == 1
+    unknown = run("indicators", "show", "NI 999", cwd=tmp_path)
+    assert unknown.returncode == 2 and "no indicator 'NI 999'" in unknown.stderr
+    spec = tmp_path / "ni_998.toml"
+    spec.write_text('id = "NI 998"\ntitle = "x"\n')
+    invalid = run("indicators", "validate", str(spec), cwd=tmp_path)
+    assert invalid.returncode == 2 and str(spec) in invalid.stderr
+    assert "Traceback" not in bad_level.stderr + unknown.stderr + invalid.stderr
