@@ -53,6 +53,7 @@ test: lint typecheck architecture unit ## Everything CI runs.
 bench: $(STAMP) ## Benchmarks (not part of make test); results go to BENCHMARKS.md.
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/partnerhub synth --people 1000000 --seed 1 --out build/bench-1m
+	$(BIN)/python benchmarks/ingest.py build/bench-1m
 	$(BIN)/python benchmarks/indicators.py build/bench-1m build/bench-1m-indicators
 
 clean:

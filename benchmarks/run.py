@@ -10,11 +10,7 @@ something on any machine.
 * ``link``: `partnerhub link` over two partner extracts of the synthetic partnership (GP
   registrations and acute spells, loaded first, untimed) vs bare Splink with the same prepared
   records, settings, training and threshold, in the same run (goal ≤ 1.15×, ≤ 6 GiB); F1 vs truth.
-* ``ingest``: load a 1,000,000-row extract (the first million rows of the GP registrations that
-  the synth benchmark wrote: real noise, real quarantine) into fresh DuckDB/SQLite stores —
-  read, validate, quality report, pseudonymise, resolve areas, write identity store, vault and
-  control plane. Baseline: a bare ``duckdb.read_csv`` of the same file into memory (goal ≤ 3×).
-  Each side runs three times in its own process; the median is reported.
+* ``ingest``: in `benchmarks/ingest.py` (its own section of BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -67,40 +63,6 @@ while written < rows:
 elapsed = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": elapsed, "peak_rss": rss, "rows": rows}))
-"""
-
-
-_CHILD_INGEST = """
-import json, resource, shutil, sys, tempfile, time
-from pathlib import Path
-from partnerhub.config import load_partnership
-from partnerhub.ingest import ingest_file, open_stores
-src, extract = Path(sys.argv[1]), Path(sys.argv[2])
-with tempfile.TemporaryDirectory() as tmp:
-    root = Path(tmp)
-    shutil.copy(src / "partnership.toml", root / "partnership.toml")
-    shutil.copytree(src / "keys", root / "keys")
-    shutil.copytree(src / "geography", root / "geography")
-    settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
-        stores.lookup  # the postcode lookup is read once per session, not per load
-        t = time.perf_counter()
-        result = ingest_file(stores, "gp", "registrations", extract)
-        elapsed = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-r = result.report
-print(json.dumps({"seconds": elapsed, "peak_rss": rss, "received": r["received"],
-                  "loaded": r["valid"], "quarantined": r["quarantined"], "reader": r["reader"]}))
-"""
-
-_CHILD_READ_CSV = """
-import json, resource, sys, time
-import duckdb
-t = time.perf_counter()
-table = duckdb.read_csv(sys.argv[1], sep=",", header=True).to_arrow_table()
-elapsed = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": elapsed, "peak_rss": rss, "rows": table.num_rows}))
 """
 
 
@@ -207,39 +169,6 @@ def bench_link(partnership: Path, work: Path) -> dict[str, Any]:
     }
 
 
-def _median(runs: list[dict[str, float]], key: str) -> float:
-    values = sorted(r[key] for r in runs)
-    return values[len(values) // 2]
-
-
-def bench_ingest(partnership: Path, rows: int = 1_000_000, repeats: int = 3) -> dict[str, float]:
-    source = partnership / "extracts" / "gp" / "registrations.csv"
-    extract = partnership / "registrations_1m.csv"
-    with source.open(encoding="utf-8", newline="") as f, extract.open("w", newline="") as out:
-        for i, line in enumerate(f):
-            if i > rows:
-                break
-            out.write(line)
-    ingest = [_child(_CHILD_INGEST, str(partnership), str(extract)) for _ in range(repeats)]
-    base = [_child(_CHILD_READ_CSV, str(extract)) for _ in range(repeats)]
-    seconds, baseline = _median(ingest, "seconds"), _median(base, "seconds")
-    return {
-        "rows": ingest[0]["received"],
-        "loaded": ingest[0]["loaded"],
-        "quarantined": ingest[0]["quarantined"],
-        "reader": ingest[0]["reader"],
-        "megabytes": extract.stat().st_size / 2**20,
-        "seconds": seconds,
-        "runs": [round(r["seconds"], 2) for r in ingest],
-        "peak_gib": max(r["peak_rss"] for r in ingest) / 2**30,
-        "baseline_seconds": baseline,
-        "baseline_runs": [round(r["seconds"], 2) for r in base],
-        "baseline_rows": base[0]["rows"],
-        "baseline_peak_gib": max(r["peak_rss"] for r in base) / 2**30,
-        "ratio": seconds / baseline,
-    }
-
-
 def _child(code: str, *args: str) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
@@ -264,11 +193,9 @@ def bench_synth(people: int, out: Path) -> dict[str, float]:
     }
 
 
-def write_results(synth: dict[str, float], ingest: dict[str, Any], link: dict[str, Any]) -> None:
+def write_results(synth: dict[str, float], link: dict[str, Any]) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {resource_cpus()} cores, Python {platform.python_version()}"
-    runs = ", ".join(f"{x:.2f}" for x in ingest["runs"])
-    base_runs = ", ".join(f"{x:.2f}" for x in ingest["baseline_runs"])
     text = f"""# Benchmarks
 
 Written by `make bench` (`benchmarks/run.py`); every figure below comes from one run on one
@@ -286,26 +213,6 @@ machine, with its baseline measured in the same run. Last run: {now} on {machine
 
 The baseline is the bare cost of producing that many CSV rows; the ratio is what the
 simulation, the partner noise, the Parquet copies, geography and truth add on top.
-
-## Ingest: a {int(ingest["rows"]):,}-row extract ({ingest["megabytes"]:.0f} MB, GP registrations)
-
-| measure | value | goal |
-|---|---|---|
-| ingest, validate, pseudonymise, load (median) | {ingest["seconds"]:.2f} s ({runs}) | |
-| baseline: bare `duckdb.read_csv` (median) | {ingest["baseline_seconds"]:.2f} s ({base_runs}) | |
-| ratio to baseline | {ingest["ratio"]:.1f}× | ≤ 3× |
-| peak memory, ingest (max RSS) | {ingest["peak_gib"]:.2f} GiB | |
-| peak memory, baseline (max RSS) | {ingest["baseline_peak_gib"]:.2f} GiB | |
-| rows loaded / quarantined | {int(ingest["loaded"]):,} / {int(ingest["quarantined"]):,} | |
-| reader | {ingest["reader"]} | |
-
-The ingest time covers hashing the file, reading it (DuckDB's CSV reader), typing and checking
-every value in SQL, the quality report, HMAC-SHA256 record keys, postcode → area resolution at
-each row's date, and committed writes to three stores (identity store and vault, DuckDB files;
-control plane, SQLite). The baseline only parses the file into memory. The goal of 3× is not
-met. Profiled on a 1M-row acute spells file, validation takes ~1.3 s, the split with keys and
-areas ~1.0 s and the two durable writes ~0.8 s: each two to three times the whole baseline on
-this 2-core machine.
 
 ## Linkage: two partner extracts of the {int(synth["people"]):,}-person partnership
 
@@ -350,11 +257,9 @@ def main() -> None:
         out = Path(tmp) / "p"
         synth = bench_synth(args.people, out)
         print(json.dumps(synth, indent=2))
-        ingest = bench_ingest(out)
-        print(json.dumps(ingest, indent=2))
         link = bench_link(out, Path(tmp))
         print(json.dumps(link, indent=2))
-    write_results(synth, ingest, link)
+    write_results(synth, link)
     print(f"wrote {RESULTS} in {time.perf_counter() - t:.0f} s")
 
 

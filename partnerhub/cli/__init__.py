@@ -115,15 +115,13 @@ def validate(
 
     from partnerhub.ingest.load import _dataset
     from partnerhub.ingest.quality import contract_of, quality_report
-    from partnerhub.ingest.stage import stage_extract
-    from partnerhub.ingest.validate import validate_staged
+    from partnerhub.ingest.validate import stage_and_validate
 
     settings = load_partnership(config)
     contract = contract_of(settings, _dataset(settings, partner, dataset))
     con = duckdb.connect()
     try:
-        staged = stage_extract(con, file, contract)
-        counts = validate_staged(con, contract, date.today(), staged.ragged)
+        staged, counts = stage_and_validate(con, file, contract, date.today())
         summary = quality_report(con, staged, counts, contract)
         problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
     finally:

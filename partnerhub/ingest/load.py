@@ -46,8 +46,7 @@ from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import identity_table, stage_lookup, stage_split
-from partnerhub.ingest.stage import stage_extract
-from partnerhub.ingest.validate import validate_staged
+from partnerhub.ingest.validate import stage_and_validate
 from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
 from partnerhub.vault.backend import StagedRows
@@ -252,7 +251,7 @@ def ingest_file(
     con = staging if staging is not None else duckdb.connect()
     try:
         try:
-            staged = stage_extract(con, file, contract)
+            staged, counts = stage_and_validate(con, file, contract, today or date.today())
         except ContractError as exc:
             load_id = stores.control.reject_load(
                 message=str(exc),
@@ -267,7 +266,6 @@ def ingest_file(
             )
             stores.audit.write_anchor()
             return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
-        counts = validate_staged(con, contract, today or date.today(), staged.ragged)
         previous = stores.control.current_loads().get((partner, dataset))
         prev_report = _json(previous.report) if previous is not None else None
         report = quality_report(con, staged, counts, contract, prev_report)
