@@ -1,4 +1,5 @@
-"""`partnerhub indicators list|show|validate|compute`: the National Indicator library.
+"""`partnerhub indicators list|show|validate|compute|import`: the National Indicator library,
+and survey indicators imported as values.
 
 `compute` is a release: it checks the agreement, computes in the vault, applies disclosure
 control and stores the result (then `partnerhub releases download` fetches it).
@@ -128,6 +129,49 @@ def indicators_compute(
         table.add_column(col)
     for row in released:
         table.add_row(*row)
+    console.print(table)
+    console.print("`partnerhub releases download ID --out FILE` fetches one (Fingertips CSV).")
+
+
+@indicators_app.command("import")
+def indicators_import(
+    file: Annotated[Path, typer.Argument(help="CSV in the Fingertips layout (UTF-8).")],
+    indicator: Annotated[str, typer.Option(help="The importable NI, e.g. 'NI 5'.")],
+    source: Annotated[
+        str, typer.Option(help="Where the values come from, e.g. 'Place Survey 2008'.")
+    ],
+    polarity: Annotated[
+        str, typer.Option(help="high_is_good, low_is_good or none (for the comparison).")
+    ] = "none",
+    purpose: Annotated[str, typer.Option(help="Purpose, as named in the agreement.")] = (
+        "performance_management"
+    ),
+    token: Token = None,
+    config: Config = DEFAULT_CONFIG,
+) -> None:
+    """Import a survey or published indicator by area and period, released through the gate
+    (analysts). The whole file is checked first: one bad row and nothing is imported."""
+    from partnerhub.indicators.run import import_indicator
+
+    settings = load_partnership(config)
+    with _governance(config) as gov:
+        who = _who(gov, token, "analyst")
+        summaries = import_indicator(
+            settings, gov.gate, who, indicator, file, source, purpose, polarity
+        )
+    table = Table(title=f"Imported from {file.name} (disclosure controlled)")
+    for col in ("release", "indicator", "level", "periods", "rows", "suppressed"):
+        table.add_column(col)
+    for s in summaries:
+        sup = s["disclosure"]["suppressed"]
+        table.add_row(
+            str(s["id"]),
+            s["indicator"],
+            s["level"],
+            f"{s['periods'][0]} – {s['periods'][1]}",
+            str(s["disclosure"]["cells"]),
+            str(sup.get("primary", 0)),
+        )
     console.print(table)
     console.print("`partnerhub releases download ID --out FILE` fetches one (Fingertips CSV).")
 

@@ -31,6 +31,7 @@ from partnerhub.disclosure.tables import (
     attacker_interval,
     protect_counts,
     protect_proportions,
+    protect_published_rows,
     protect_sums,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "perturbation",
     "protect_counts",
     "protect_proportions",
+    "protect_published_rows",
     "protect_sums",
     "record_cell_key",
     "release_count",

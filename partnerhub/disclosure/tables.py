@@ -39,6 +39,7 @@ from partnerhub.disclosure.rules import (
     is_primary,
     p_ratio_fails,
     release_count,
+    round_to_base,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "attacker_interval",
     "protect_counts",
     "protect_proportions",
+    "protect_published_rows",
     "protect_sums",
 ]
 
@@ -439,3 +441,34 @@ def protect_proportions(
     out.loc[den["suppressed"].to_numpy(), "denominator"] = pd.NA
     reasons = protected.reasons[: len(data)].reset_index(drop=True)
     return ProtectedTable(out, reasons, settings, protected.notes)
+
+
+def protect_published_rows(
+    table: pd.DataFrame,
+    counts: Sequence[str],
+    dependent: Sequence[str],
+    settings: DisclosureSettings,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Protect a table of already-aggregated rows from outside the vault (an imported survey
+    indicator): no record keys, no grid. A row with any primary count (``is_primary``) has every
+    count and every ``dependent`` column (the value and limits derived from them) withheld;
+    other counts are rounded to the base. Missing counts (NaN) stay missing. Returns the table
+    with withheld cells as :data:`SUPPRESSED_MARK` (object columns) and the notes."""
+    out = table.copy()
+    primary = np.zeros(len(out), dtype=bool)
+    for column in counts:
+        values = out[column].to_numpy(dtype=float)
+        present = ~np.isnan(values)
+        pairs = zip(values, present, strict=True)
+        flags = [bool(ok) and is_primary(int(v), settings) for v, ok in pairs]
+        primary |= np.array(flags, dtype=bool)
+    for column in counts:
+        values = out[column].to_numpy(dtype=float)
+        shown: list[object] = [
+            None if math.isnan(v) else round_to_base(v, settings.rounding_base) for v in values
+        ]
+        out[column] = pd.Series(shown, index=out.index, dtype=object)
+    for column in (*counts, *dependent):
+        out[column] = out[column].astype(object)
+        out.loc[primary, column] = SUPPRESSED_MARK
+    return out, {"primary": int(primary.sum()), "secondary": 0}

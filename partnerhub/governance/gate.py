@@ -22,7 +22,12 @@ import pandas as pd
 from sqlalchemy import select
 
 from partnerhub.control import ControlPlane, Release
-from partnerhub.disclosure import Hierarchy, protect_counts, protect_proportions
+from partnerhub.disclosure import (
+    Hierarchy,
+    protect_counts,
+    protect_proportions,
+    protect_published_rows,
+)
 from partnerhub.errors import NotFoundError, PermissionDeniedError, UserError
 from partnerhub.governance.agreements import Agreement, ReleaseRequest, authorise
 from partnerhub.governance.audit import AuditLog
@@ -252,6 +257,34 @@ class Gate:
         return self._store(
             principal, agreement, purpose, title, query, content, notes, len(out), output_kind
         )
+
+    def release_table(
+        self,
+        principal: Principal,
+        purpose: str,
+        title: str,
+        query: dict[str, Any],
+        table: pd.DataFrame,
+        counts: Sequence[str],
+        dependent: Sequence[str],
+    ) -> Release:
+        """Release a table aggregated outside the vault (an imported survey indicator): the
+        same role and agreement check (an aggregate output for ``purpose``; it reads no
+        partner dataset), disclosure control of its counts (``protect_published_rows``: a
+        row with a small count loses its counts and the ``dependent`` values derived from
+        them), stored and audited like every release."""
+        if principal.role not in _RELEASERS:
+            raise PermissionDeniedError(
+                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
+            )
+        assert principal.partner is not None
+        request = ReleaseRequest(
+            recipient=principal.partner, purpose=purpose, output_kind="aggregate", fields=[]
+        )
+        agreement = authorise(self.agreements, request, self._today())
+        out, notes = protect_published_rows(table, counts, dependent, agreement.disclosure_settings)
+        content = out.to_csv(index=False)
+        return self._store(principal, agreement, purpose, title, query, content, notes, len(out))
 
     def _store(
         self,

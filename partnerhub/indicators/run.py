@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from partnerhub.config import Partnership
@@ -11,12 +12,14 @@ from partnerhub.errors import UserError
 from partnerhub.governance import Gate, Principal
 from partnerhub.identity.people import ensure_people
 from partnerhub.indicators.compute import Areas
+from partnerhub.indicators.imported import read_imported
+from partnerhub.indicators.national_set import importable_indicator
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.release import data_extent, default_periods, release_indicator
 from partnerhub.indicators.spec import IndicatorSpec
 from partnerhub.ingest.load import open_stores
 
-__all__ = ["areas_of", "plan_periods", "release_indicators"]
+__all__ = ["areas_of", "import_indicator", "plan_periods", "release_indicators"]
 
 
 def areas_of(settings: Partnership) -> Areas:
@@ -71,5 +74,49 @@ def release_indicators(
         summary = gate.summary(release)  # type: ignore[arg-type]
         summary["indicator"] = spec.id
         summary["periods"] = [periods[0].label, periods[-1].label]
+        out.append(summary)
+    return out
+
+
+def import_indicator(
+    settings: Partnership,
+    gate: Gate,
+    principal: Principal,
+    indicator: str,
+    path: Path,
+    source: str,
+    purpose: str,
+    polarity: str = "none",
+) -> list[dict[str, Any]]:
+    """Check an import file of a survey indicator completely, then release it through the
+    gate, one release per area level it has (like a computed indicator's); their summaries."""
+    ni = importable_indicator(indicator)
+    where = settings.geography.areas
+    imported = read_imported(path, ni, source, settings.resolve(where) if where else None, polarity)
+    out = []
+    for level, table in imported.levels.items():
+        periods = list(dict.fromkeys(table["Time period"]))
+        release = gate.release_table(
+            principal,
+            purpose,
+            f"{ni.id} {ni.title}: by {level} (imported: {imported.source})",
+            {
+                "indicator": ni.id,
+                "level": level,
+                "imported": imported.source,
+                "file": path.name,
+                "polarity": polarity,
+            },
+            table,
+            counts=("Count", "Denominator"),
+            dependent=(
+                "Value",
+                "Lower CI 95.0 limit",
+                "Upper CI 95.0 limit",
+                "Compared to parent",
+            ),
+        )
+        summary = gate.summary(release)
+        summary.update(indicator=ni.id, level=level, periods=[periods[0], periods[-1]])
         out.append(summary)
     return out

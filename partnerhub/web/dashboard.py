@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -23,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
 from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
+from partnerhub.indicators.national_set import national_indicator_set
 from partnerhub.indicators.release import RELEASE_LEVELS
 from partnerhub.indicators.spec import load_library
 
@@ -163,6 +165,33 @@ def _number(text: str) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class ImportedIndicatorView:
+    """What the indicator page shows of an imported (survey) indicator, in place of a spec."""
+
+    id: str
+    title: str
+    description: str
+    definition: str
+    statistic: str = "imported value"
+    unit: str = ""
+    ci_method: str = "as published by the source"
+
+
+def _imported_views(sources: dict[str, str]) -> list[ImportedIndicatorView]:
+    return [
+        ImportedIndicatorView(
+            ni.id,
+            ni.title,
+            f"Imported as published values by area (source: {sources[ni.id]}); PartnerHub "
+            "does not compute it.",
+            f"The 2008 definition's source: {ni.why}.",
+        )
+        for ni in national_indicator_set()
+        if ni.id in sources
+    ]
+
+
 def dashboard_router(governance: Governance) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     settings = governance.settings
@@ -176,14 +205,20 @@ def dashboard_router(governance: Governance) -> APIRouter:
         except AuthenticationError:
             return PUBLIC
 
-    def indicator_releases(principal: Principal) -> dict[tuple[str, str], int]:
-        """(indicator, level) → newest release id the principal may read."""
+    def indicator_releases(
+        principal: Principal,
+    ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
+        """(indicator, level) → newest release id the principal may read; and imported
+        indicator → its source."""
         out: dict[tuple[str, str], int] = {}
+        imported: dict[str, str] = {}
         for r in governance.gate.releases(principal):
             q = json.loads(r.query)
             if "indicator" in q and "level" in q:
                 out.setdefault((q["indicator"], q["level"]), r.id)
-        return out
+                if "imported" in q:
+                    imported.setdefault(q["indicator"], str(q["imported"]))
+        return out, imported
 
     @router.get("/dashboard", response_class=HTMLResponse)
     def home(request: Request) -> Response:
@@ -260,9 +295,10 @@ def dashboard_router(governance: Governance) -> APIRouter:
                 title="Not available",
                 message=f"A {principal.role} cannot read indicator releases.",
             )
-        library = load_library()
+        available, sources = indicator_releases(principal)
+        computed = load_library()
+        library: list[Any] = [*computed, *_imported_views(sources)]
         spec = next((s for s in library if s.id == indicator), library[0] if library else None)
-        available = indicator_releases(principal)
         if level not in LEVEL_NAMES:  # the most local level released, else ward
             released = {lvl for (i, lvl) in available if spec and i == spec.id}
             level = next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward")
@@ -273,7 +309,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
             "spec": spec,
             "levels": LEVEL_NAMES,
             "level": level,
-            "can_compute": principal.role == "analyst",
+            "can_compute": principal.role == "analyst" and spec in computed,
             "available": sorted({lvl for (i, lvl) in available if spec and i == spec.id}),
         }
         release_id = available.get((spec.id, level)) if spec else None

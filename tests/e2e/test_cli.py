@@ -266,3 +266,91 @@ def test_indicator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     invalid = run("indicators", "validate", str(spec), cwd=tmp_path)
     assert invalid.returncode == 2 and str(spec) in invalid.stderr
     assert "Traceback" not in bad_level.stderr + unknown.stderr + invalid.stderr
+
+
+def test_indicators_import_refuses_a_bad_file_whole_then_releases_a_good_one(
+    tmp_path: Path,
+) -> None:
+    """An analyst imports a survey indicator (NI 5) for the partnership's wards: a file with
+    one bad row is refused in one line (exit 2) and nothing is released; the corrected file
+    becomes one release per level, small counts withheld."""
+    assert (
+        run("synth", "--people", "2000", "--seed", "4", "--out", "p", cwd=tmp_path).returncode == 0
+    )
+    root = tmp_path / "p"
+    assert run("agreements", "validate", cwd=root).returncode == 0
+    assert (
+        run("users", "add", "ann", "--role", "analyst", "--partner", "asc", cwd=root).returncode
+        == 0
+    )
+    token = re.search(r"ph_[A-Za-z0-9_-]+", run("users", "token", "ann", cwd=root).stdout)
+    assert token
+    areas = pd.read_csv(root / "geography" / "areas.csv", dtype=str)
+    wards = areas.loc[areas["level"] == "ward", "code"].tolist()
+    lad = areas.loc[areas["level"] == "lad", "code"].iloc[0]
+    rows = [(w, "2008/09", "80.0", "75.0", "85.0", "400", "500") for w in wards]
+    rows[0] = (wards[0], "2008/09", "50.0", "10.0", "90.0", "3", "6")  # a small count
+    rows.append((lad, "2008/09", "79.0", "78.0", "80.0", "4000", "5000"))
+    header = "Area Code,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Count,Denominator"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "\n".join([header, *(",".join(r) for r in rows), "E99999999,2008/09,1,,,,"]) + "\n"
+    )
+    args = ["indicators", "import", "--indicator", "NI 5", "--source", "Place Survey 2008"]
+    refused = run(*args, str(bad), "--token", token.group(0), cwd=root)
+    one_line_error(refused, str(bad), f"row {len(rows) + 2}", "'Area Code'", "nothing was imported")
+    listed = run("releases", "list", "--token", token.group(0), cwd=root)
+    assert "NI 5" not in listed.stdout
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join([header, *(",".join(r) for r in rows)]) + "\n")
+    done = run(*args, str(good), "--token", token.group(0), cwd=root)
+    assert done.returncode == 0, done.stderr
+    release = re.search(r"│ (\d+)\s+│ NI 5\s+│ ward", done.stdout)
+    assert release, done.stdout
+    out = tmp_path / "ni5.csv"
+    got = run(
+        "releases",
+        "download",
+        release.group(1),
+        "--out",
+        str(out),
+        "--token",
+        token.group(0),
+        cwd=root,
+    )
+    assert got.returncode == 0, got.stderr
+    table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("Area Code")
+    assert len(table) == len(wards)
+    assert (
+        table.loc[wards[0], ["Value", "Count", "Denominator", "Compared to parent"]].tolist()
+        == ["[c]"] * 4
+    )
+    assert table.loc[wards[1], "Value"] == "80.0" and table.loc[wards[1], "Count"] == "400"
+    assert table.loc[wards[1], "Compared to parent"] == "similar"  # 79 is inside 75–85
+    computed = run(
+        *args[:2],
+        "--indicator",
+        "NI 15",
+        "--source",
+        "x",
+        str(good),
+        "--token",
+        token.group(0),
+        cwd=root,
+    )
+    one_line_error(computed, "NI 15 is computed")
+    # the dashboard lists the imported indicator beside the computed ones, with its source,
+    # and offers no "compute" button for it
+    from fastapi.testclient import TestClient
+
+    from partnerhub.cli.governance import _governance
+    from partnerhub.web import create_app
+
+    with _governance(root / "partnership.toml") as gov:
+        client = TestClient(create_app(gov))
+        client.cookies.set("partnerhub_token", token.group(0))
+        page = client.get("/dashboard/indicators", params={"indicator": "NI 5", "level": "ward"})
+        assert page.status_code == 200
+        assert "NI 5: Overall/general satisfaction with local area" in page.text
+        assert "Place Survey 2008" in page.text and 'id="compute"' not in page.text
+        assert page.text.count('class="govuk-table__row') >= len(wards)
