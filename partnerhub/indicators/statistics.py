@@ -28,6 +28,7 @@ __all__ = [
     "dobson_dsr",
     "dobson_dsrs",
     "exact_poisson_interval",
+    "funnel_limits",
     "rate_interval",
     "wilson_interval",
     "z_value",
@@ -185,3 +186,38 @@ def compare_with_parent(
     undefined = np.isnan(lo) | np.isnan(hi) | np.isnan(parent)
     out = np.where(above, good, np.where(below, bad, "similar"))
     return np.where(undefined, "not compared", out)
+
+
+def funnel_limits(
+    target: float,
+    denominators: ArrayLike,
+    statistic: Literal["proportion", "crude_rate"],
+    confidence: float = 0.95,
+) -> tuple[Floats, Floats]:
+    """Control limits of a funnel plot (Spiegelhalter, *Funnel plots for comparing
+    institutional performance*, Stat Med 2005): the range an area's value would fall in
+    ``confidence`` of the time if its true value were ``target``, for each denominator.
+
+    ``proportion``: binomial (``target`` a proportion, 0–1); ``crude_rate``: Poisson
+    (``target`` events per unit of denominator). Exact quantiles, interpolated between the
+    discrete steps as Spiegelhalter's appendix does, so the limits are smooth in the
+    denominator. Multiply by the indicator's multiplier to plot."""
+    n = np.asarray(denominators, dtype=float)
+    tail = (1 - confidence) / 2
+    out = []
+    for p in (tail, 1 - tail):
+        if statistic == "proportion":
+            dist = stats.binom(np.maximum(n, 0).astype(np.int64), target)
+        elif statistic == "crude_rate":
+            dist = stats.poisson(target * n)
+        else:
+            raise ValueError(f"no funnel for statistic {statistic!r}")
+        r = dist.ppf(p)
+        at, below = dist.cdf(r), dist.cdf(r - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = np.where(at > below, (at - p) / (at - below), 0.0)
+            limit = (r - alpha) / n
+        if statistic == "proportion":
+            limit = np.clip(limit, 0.0, 1.0)
+        out.append(np.where(n > 0, np.maximum(limit, 0.0), np.nan))
+    return out[0], out[1]

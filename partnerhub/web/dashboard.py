@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -27,6 +28,7 @@ from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
 from partnerhub.indicators.national_set import national_indicator_set
 from partnerhub.indicators.release import RELEASE_LEVELS
 from partnerhub.indicators.spec import load_library
+from partnerhub.indicators.statistics import funnel_limits
 
 __all__ = ["PAGES", "STATIC", "VENDOR", "dashboard_router"]
 
@@ -155,6 +157,101 @@ def _compare_spec(rows: pd.DataFrame, parent_value: float | None, unit: str) -> 
         "height": {"step": 16},
         "data": {"values": data},
         "layer": layers,
+    }
+
+
+def _funnel_spec(current: pd.DataFrame, spec: Any) -> dict[str, Any] | None:
+    """A funnel plot of the released areas of one period (proportions and crude rates): each
+    area's value against its denominator, with the 95 % and 99.8 % limits around the value of
+    all the released areas together (Spiegelhalter 2005). From released counts only."""
+    if getattr(spec, "statistic", None) not in ("proportion", "crude_rate"):
+        return None
+    count = current["Count"].map(_number)
+    den = current["Denominator"].map(_number)
+    ok = count.notna() & den.notna() & (den > 0)
+    if ok.sum() < 3 or den[ok].sum() <= 0:
+        return None
+    target = float(count[ok].sum() / den[ok].sum())
+    grid = np.geomspace(max(float(den[ok].min()) * 0.8, 1.0), float(den[ok].max()) * 1.2, 80)
+    limits = []
+    for confidence, label in ((0.95, "95 % limits"), (0.998, "99.8 % limits")):
+        lo, hi = funnel_limits(target, grid, spec.statistic, confidence)
+        for n, a, b in zip(grid, lo, hi, strict=True):
+            limits += [
+                {
+                    "denominator": float(n),
+                    "limit": float(a) * spec.multiplier,
+                    "band": label,
+                    "side": "lower",
+                },
+                {
+                    "denominator": float(n),
+                    "limit": float(b) * spec.multiplier,
+                    "band": label,
+                    "side": "upper",
+                },
+            ]
+    points = [
+        {
+            "area": name,
+            "denominator": float(d),
+            "value": _number(v),
+            "comparison": c,
+        }
+        for name, d, v, c, keep in zip(
+            current["Area Name"],
+            den,
+            current["Value"],
+            current["Compared to parent"],
+            ok,
+            strict=True,
+        )
+        if keep and _number(v) is not None
+    ]
+    x = {
+        "field": "denominator",
+        "type": "quantitative",
+        "title": "Denominator",
+        "scale": {"type": "log"},
+    }
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": "Funnel plot: each area's value against its denominator, with the 95 % "
+        "and 99.8 % control limits around the value of all areas together",
+        "width": "container",
+        "height": 260,
+        "layer": [
+            {
+                "data": {"values": limits},
+                "mark": {"type": "line", "aria": False},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "limit", "type": "quantitative", "title": spec.unit or "Value"},
+                    "detail": {"field": "side"},
+                    "strokeDash": {"field": "band", "type": "nominal", "title": "Control limits"},
+                    "color": {"value": "#505a5f"},
+                },
+            },
+            {
+                "data": {"values": [{"target": target * spec.multiplier}]},
+                "mark": {"type": "rule", "color": "#0b0c0c", "aria": False},
+                "encoding": {"y": {"field": "target", "type": "quantitative"}},
+            },
+            {
+                "data": {"values": points},
+                "mark": {"type": "point", "filled": True, "aria": False},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "value", "type": "quantitative"},
+                    "color": {"value": "#1d70b8"},
+                    "tooltip": [
+                        {"field": "area"},
+                        {"field": "value", "format": ".2f"},
+                        {"field": "denominator", "format": ",.0f"},
+                    ],
+                },
+            },
+        ],
     }
 
 
@@ -339,7 +436,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
             r.area_code: {"value": r.value, "name": r.area_name, "compared": r.compared}
             for r in selected.itertuples(index=False)
         }
+        funnel = _funnel_spec(current, spec)
         context.update(
+            funnel=funnel is not None,
             release=release,
             periods=periods,
             period=period,
@@ -354,6 +453,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
                     "selected": area,
                     "trend": _trend_spec(rows, area, None) if area else None,
                     "compare": _compare_spec(selected, None, spec.unit),
+                    "funnel": funnel,
                     "link": "/dashboard/indicators?"
                     + urlencode({"indicator": spec.id, "level": level, "period": period}),
                 },

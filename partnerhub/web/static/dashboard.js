@@ -43,4 +43,5 @@
   var opts = { actions: false, renderer: "svg" };
   vegaEmbed("#compare-chart", data.compare, opts);
   if (data.trend) vegaEmbed("#trend-chart", data.trend, opts);
+  if (data.funnel) vegaEmbed("#funnel-chart", data.funnel, opts);
 })();

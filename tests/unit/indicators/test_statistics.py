@@ -152,3 +152,44 @@ def test_many_dsrs_at_once_equal_one_at_a_time() -> None:
             np.testing.assert_allclose(
                 [rate[i], lower[i], upper[i]], one, rtol=1e-12, equal_nan=True
             )
+
+
+@pytest.mark.parametrize("statistic", ["proportion", "crude_rate"])
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_funnel_limits_are_the_interpolated_quantiles_and_meet_the_normal_limits(
+    statistic: str, confidence: float
+) -> None:
+    """Checked against the distribution written out (scipy's pmf summed here, not the
+    function's quantiles): at each limit, the distribution function interpolated linearly
+    between whole counts (Spiegelhalter 2005, appendix) equals the tail probability; for large
+    denominators the limits meet the normal approximation."""
+    from partnerhub.indicators.statistics import funnel_limits
+
+    target = 0.3 if statistic == "proportion" else 0.004
+    ns = np.array([20, 50, 200, 1_000, 5_000])
+    lo, hi = funnel_limits(target, ns, statistic, confidence)  # type: ignore[arg-type]
+    assert np.all(lo <= target) and np.all(hi >= target)
+    assert np.all(np.diff(hi) < 0) and np.all(np.diff(lo) >= 0)  # the funnel narrows
+    tail = (1 - confidence) / 2
+    for n, low, high in zip(ns, lo, hi, strict=True):
+        k = np.arange(0, int(n * 10) + 50)
+        pmf = (
+            stats.binom.pmf(k, n, target)
+            if statistic == "proportion"
+            else stats.poisson.pmf(k, target * n)
+        )
+        cdf = np.cumsum(pmf)
+
+        def interpolated(x: float, cdf: np.ndarray = cdf, pmf: np.ndarray = pmf) -> float:
+            r = math.ceil(x - 1e-12)  # the whole count at or above x
+            below = cdf[r - 1] if r >= 1 else 0.0
+            return float(below + (x - (r - 1)) * pmf[r])
+
+        if low > 0:  # not clipped at zero
+            assert interpolated(low * n) == pytest.approx(tail, abs=1e-9)
+        assert interpolated(high * n) == pytest.approx(1 - tail, abs=1e-9)
+    big = np.array([1e6])
+    lo, hi = funnel_limits(target, big, statistic, confidence)  # type: ignore[arg-type]
+    var = target * (1 - target) if statistic == "proportion" else target
+    half = z_value(confidence) * np.sqrt(var / big)
+    assert np.allclose(lo, target - half, rtol=2e-3) and np.allclose(hi, target + half, rtol=2e-3)
