@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from partnerhub.config import load_partnership
-from partnerhub.errors import PermissionDeniedError
+from partnerhub.errors import PermissionDeniedError, UserError
 from partnerhub.governance.service import record_agreement_changes
 from partnerhub.governance.users import operator
 
@@ -280,15 +280,29 @@ def releases_count(
 def releases_download(
     release_id: int,
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, json or parquet (default: from the --out suffix, else csv)."
+        ),
+    ] = None,
     token: Token = None,
     config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Download a release you may read (audited)."""
+    from partnerhub.governance.formats import RELEASE_FORMATS, write_release
+
+    kind = output_format or {".json": "json", ".parquet": "parquet"}.get(out.suffix, "csv")
+    if kind not in RELEASE_FORMATS:
+        raise UserError(f"--format {kind!r}: use one of {', '.join(RELEASE_FORMATS)}")
     with _governance(config) as gov:
         who = _who(gov, token)
         release = gov.gate.download(who, release_id)
-    out.write_text(release.content, encoding="utf-8")
-    console.print(f"release {release_id} written to {out} (sha256 {release.content_sha256[:12]}).")
+    write_release(release.content, kind, out)
+    console.print(
+        f"release {release_id} written to {out} as {kind} "
+        f"(sha256 of the release {release.content_sha256[:12]})."
+    )
 
 
 # -- the demo's governance step -----------------------------------------------------------

@@ -354,3 +354,41 @@ def test_indicators_import_refuses_a_bad_file_whole_then_releases_a_good_one(
         assert "NI 5: Overall/general satisfaction with local area" in page.text
         assert "Place Survey 2008" in page.text and 'id="compute"' not in page.text
         assert page.text.count('class="govuk-table__row') >= len(wards)
+    # the same release as JSON and Parquet: the same cells, numbers as numbers in JSON and
+    # a withheld cell still "[c]"
+    import json
+
+    as_json = tmp_path / "ni5.json"
+    assert (
+        run(
+            "releases",
+            "download",
+            release.group(1),
+            "--out",
+            str(as_json),
+            "--token",
+            token.group(0),
+            cwd=root,
+        ).returncode
+        == 0
+    )
+    records = {r["Area Code"]: r for r in json.loads(as_json.read_text())}
+    assert records[wards[1]]["Value"] == 80.0 and records[wards[1]]["Count"] == 400
+    assert records[wards[0]]["Value"] == "[c]"
+    as_parquet = tmp_path / "ni5.parquet"
+    assert (
+        run(
+            "releases",
+            "download",
+            release.group(1),
+            "--out",
+            str(as_parquet),
+            "--token",
+            token.group(0),
+            cwd=root,
+        ).returncode
+        == 0
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(as_parquet), pd.read_csv(out, dtype=str, keep_default_na=False)
+    )
