@@ -1,5 +1,5 @@
-"""`partnerhub indicators list|show|validate|compute|import`: the National Indicator library,
-and survey indicators imported as values.
+"""`partnerhub indicators list|show|validate|compute|import|chart`: the National Indicator
+library, survey indicators imported as values, and charts of released indicators.
 
 `compute` is a release: it checks the agreement, computes in the vault, applies disclosure
 control and stores the result (then `partnerhub releases download` fetches it).
@@ -174,6 +174,39 @@ def indicators_import(
         )
     console.print(table)
     console.print("`partnerhub releases download ID --out FILE` fetches one (Fingertips CSV).")
+
+
+@indicators_app.command("chart")
+def indicators_chart(
+    release_id: Annotated[int, typer.Argument(help="An indicator release (its id).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .svg or .png.")],
+    kind: Annotated[str, typer.Option(help="compare, trend, funnel or map.")] = "compare",
+    period: Annotated[str | None, typer.Option(help="Time period (default: the latest).")] = None,
+    area: Annotated[str | None, typer.Option(help="Area code (for --kind trend).")] = None,
+    token: Token = None,
+    config: Config = DEFAULT_CONFIG,
+) -> None:
+    """Draw a chart of an indicator release you may read, as SVG or PNG (for reports)."""
+    from partnerhub.indicators.charts import CHART_KINDS, chart_for_release, render_chart
+
+    if kind not in CHART_KINDS:
+        raise UserError(f"--kind {kind!r}: use one of {', '.join(CHART_KINDS)}")
+    if out.suffix.lower() not in (".svg", ".png"):
+        raise UserError(f"--out {out}: write a .svg or a .png file")
+    settings = load_partnership(config)
+    with _governance(config) as gov:
+        release = gov.gate.download(_who(gov, token), release_id)
+    boundaries = settings.geography.boundaries
+    spec = chart_for_release(
+        release.content,
+        release.query,
+        kind,
+        period=period,
+        area=area,
+        boundaries=settings.resolve(boundaries) if boundaries else None,
+    )
+    render_chart(spec, out)
+    console.print(f"{kind} chart of release {release_id} written to {out}.")
 
 
 def _date(text: str | None, option: str) -> date | None:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -25,10 +24,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
 from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
+from partnerhub.indicators.charts import chart_rows, compare_chart, funnel_chart, trend_chart
 from partnerhub.indicators.national_set import national_indicator_set
 from partnerhub.indicators.release import RELEASE_LEVELS
 from partnerhub.indicators.spec import load_library
-from partnerhub.indicators.statistics import funnel_limits
 
 __all__ = ["PAGES", "STATIC", "VENDOR", "dashboard_router"]
 
@@ -67,199 +66,6 @@ _env = Environment(
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("assets_missing", not (VENDOR / "govuk-frontend.min.css").exists())
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
-
-
-def _trend_spec(rows: pd.DataFrame, area: str, parent: str | None) -> dict[str, Any]:
-    data = []
-    for r in rows.itertuples(index=False):
-        if r.area_code not in (area, parent):
-            continue
-        data.append(
-            {
-                "period": r.period,
-                "area": r.area_name,
-                "value": r.value,
-                "lower": r.lower,
-                "upper": r.upper,
-            }
-        )
-    base = {"field": "period", "type": "ordinal", "title": "Period"}
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Trend of the indicator for the selected area and its parent",
-        "width": "container",
-        "height": 220,
-        "data": {"values": data},
-        "layer": [
-            {
-                "mark": {"type": "errorband", "opacity": 0.25, "aria": False},
-                "encoding": {
-                    "x": base,
-                    "y": {"field": "lower", "type": "quantitative", "title": "Value"},
-                    "y2": {"field": "upper"},
-                    "color": {"field": "area", "type": "nominal", "title": "Area"},
-                },
-            },
-            {
-                "mark": {"type": "line", "point": {"aria": False}, "aria": False},
-                "encoding": {
-                    "x": base,
-                    "y": {"field": "value", "type": "quantitative"},
-                    "color": {"field": "area", "type": "nominal"},
-                    "tooltip": [
-                        {"field": "area"},
-                        {"field": "period"},
-                        {"field": "value", "format": ".2f"},
-                    ],
-                },
-            },
-        ],
-    }
-
-
-def _compare_spec(rows: pd.DataFrame, parent_value: float | None, unit: str) -> dict[str, Any]:
-    data = [
-        {"area": r.area_name, "value": r.value, "comparison": r.compared}
-        for r in rows.itertuples(index=False)
-        if r.value is not None
-    ]
-    layers: list[dict[str, Any]] = [
-        {
-            "mark": {"type": "bar", "aria": False},
-            "encoding": {
-                "y": {"field": "area", "type": "nominal", "sort": "-x", "title": None},
-                "x": {"field": "value", "type": "quantitative", "title": unit or "Value"},
-                "color": {
-                    "field": "comparison",
-                    "type": "nominal",
-                    "title": "Compared to parent",
-                    "scale": {
-                        "domain": ["better", "similar", "worse", "higher", "lower", "not compared"],
-                        "range": ["#00703c", "#b1b4b6", "#d4351c", "#1d70b8", "#f47738", "#505a5f"],
-                    },
-                },
-                "tooltip": [{"field": "area"}, {"field": "value", "format": ".2f"}],
-            },
-        }
-    ]
-    if parent_value is not None:
-        layers.append(
-            {
-                "data": {"values": [{"parent": parent_value}]},
-                "mark": {"type": "rule", "color": "#0b0c0c", "strokeDash": [4, 4], "aria": False},
-                "encoding": {"x": {"field": "parent", "type": "quantitative"}},
-            }
-        )
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Areas compared with their parent for the selected period",
-        "width": "container",
-        "height": {"step": 16},
-        "data": {"values": data},
-        "layer": layers,
-    }
-
-
-def _funnel_spec(current: pd.DataFrame, spec: Any) -> dict[str, Any] | None:
-    """A funnel plot of the released areas of one period (proportions and crude rates): each
-    area's value against its denominator, with the 95 % and 99.8 % limits around the value of
-    all the released areas together (Spiegelhalter 2005). From released counts only."""
-    if getattr(spec, "statistic", None) not in ("proportion", "crude_rate"):
-        return None
-    count = current["Count"].map(_number)
-    den = current["Denominator"].map(_number)
-    ok = count.notna() & den.notna() & (den > 0)
-    if ok.sum() < 3 or den[ok].sum() <= 0:
-        return None
-    target = float(count[ok].sum() / den[ok].sum())
-    grid = np.geomspace(max(float(den[ok].min()) * 0.8, 1.0), float(den[ok].max()) * 1.2, 80)
-    limits = []
-    for confidence, label in ((0.95, "95 % limits"), (0.998, "99.8 % limits")):
-        lo, hi = funnel_limits(target, grid, spec.statistic, confidence)
-        for n, a, b in zip(grid, lo, hi, strict=True):
-            limits += [
-                {
-                    "denominator": float(n),
-                    "limit": float(a) * spec.multiplier,
-                    "band": label,
-                    "side": "lower",
-                },
-                {
-                    "denominator": float(n),
-                    "limit": float(b) * spec.multiplier,
-                    "band": label,
-                    "side": "upper",
-                },
-            ]
-    points = [
-        {
-            "area": name,
-            "denominator": float(d),
-            "value": _number(v),
-            "comparison": c,
-        }
-        for name, d, v, c, keep in zip(
-            current["Area Name"],
-            den,
-            current["Value"],
-            current["Compared to parent"],
-            ok,
-            strict=True,
-        )
-        if keep and _number(v) is not None
-    ]
-    x = {
-        "field": "denominator",
-        "type": "quantitative",
-        "title": "Denominator",
-        "scale": {"type": "log"},
-    }
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Funnel plot: each area's value against its denominator, with the 95 % "
-        "and 99.8 % control limits around the value of all areas together",
-        "width": "container",
-        "height": 260,
-        "layer": [
-            {
-                "data": {"values": limits},
-                "mark": {"type": "line", "aria": False},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "limit", "type": "quantitative", "title": spec.unit or "Value"},
-                    "detail": {"field": "side"},
-                    "strokeDash": {"field": "band", "type": "nominal", "title": "Control limits"},
-                    "color": {"value": "#505a5f"},
-                },
-            },
-            {
-                "data": {"values": [{"target": target * spec.multiplier}]},
-                "mark": {"type": "rule", "color": "#0b0c0c", "aria": False},
-                "encoding": {"y": {"field": "target", "type": "quantitative"}},
-            },
-            {
-                "data": {"values": points},
-                "mark": {"type": "point", "filled": True, "aria": False},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "value", "type": "quantitative"},
-                    "color": {"value": "#1d70b8"},
-                    "tooltip": [
-                        {"field": "area"},
-                        {"field": "value", "format": ".2f"},
-                        {"field": "denominator", "format": ",.0f"},
-                    ],
-                },
-            },
-        ],
-    }
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -414,18 +220,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
             return _page("indicators.html", **context, release=None)
         release = governance.gate.download(principal, release_id)
         frame = pd.read_csv(io.StringIO(release.content), dtype=str, keep_default_na=False)
-        rows = pd.DataFrame(
-            {
-                "area_code": frame["Area Code"],
-                "area_name": frame["Area Name"],
-                "period": frame["Time period"],
-                "value": frame["Value"].map(_number),
-                "lower": frame["Lower CI 95.0 limit"].map(_number),
-                "upper": frame["Upper CI 95.0 limit"].map(_number),
-                "compared": frame["Compared to parent"],
-            }
-        )
-        rows = rows.astype(object).where(rows.notna(), None)  # no NaN in the page's JSON
+        rows = chart_rows(frame)
         periods = list(dict.fromkeys(frame["Time period"]))
         period = period if period in periods else periods[-1]
         current = frame[frame["Time period"] == period]
@@ -436,7 +231,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
             r.area_code: {"value": r.value, "name": r.area_name, "compared": r.compared}
             for r in selected.itertuples(index=False)
         }
-        funnel = _funnel_spec(current, spec)
+        funnel = funnel_chart(current, spec)
         context.update(
             funnel=funnel is not None,
             release=release,
@@ -451,8 +246,8 @@ def dashboard_router(governance: Governance) -> APIRouter:
                     "level": level,
                     "values": values,
                     "selected": area,
-                    "trend": _trend_spec(rows, area, None) if area else None,
-                    "compare": _compare_spec(selected, None, spec.unit),
+                    "trend": trend_chart(rows, area, None) if area else None,
+                    "compare": compare_chart(selected, None, spec.unit),
                     "funnel": funnel,
                     "link": "/dashboard/indicators?"
                     + urlencode({"indicator": spec.id, "level": level, "period": period}),

@@ -392,3 +392,32 @@ def test_indicators_import_refuses_a_bad_file_whole_then_releases_a_good_one(
     pd.testing.assert_frame_equal(
         pd.read_parquet(as_parquet), pd.read_csv(out, dtype=str, keep_default_na=False)
     )
+    # a chart of the release for a report: the map of its wards, as SVG (vl-convert, offline)
+    svg = tmp_path / "ni5-map.svg"
+    drawn = run(
+        "indicators",
+        "chart",
+        release.group(1),
+        "--kind",
+        "map",
+        "--out",
+        str(svg),
+        "--token",
+        token.group(0),
+        cwd=root,
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert svg.read_text().startswith("<svg") and svg.read_text().count("<path") >= len(wards)
+    no_funnel = run(
+        "indicators",
+        "chart",
+        release.group(1),
+        "--kind",
+        "funnel",
+        "--out",
+        str(svg),
+        "--token",
+        token.group(0),
+        cwd=root,
+    )
+    one_line_error(no_funnel, "no funnel plot for NI 5")
