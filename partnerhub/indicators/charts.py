@@ -24,10 +24,20 @@ __all__ = [
     "map_chart",
     "number",
     "render_chart",
+    "spine_chart",
+    "spine_rows",
     "trend_chart",
 ]
 
 CHART_KINDS = ("compare", "trend", "funnel", "map")
+COMPARISON_COLOURS = {  # GOV.UK colours, as Fingertips colours its comparisons
+    "better": "#00703c",
+    "similar": "#b1b4b6",
+    "worse": "#d4351c",
+    "higher": "#1d70b8",
+    "lower": "#f47738",
+    "not compared": "#505a5f",
+}
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 
@@ -113,8 +123,8 @@ def compare_chart(rows: pd.DataFrame, parent_value: float | None, unit: str) -> 
                     "type": "nominal",
                     "title": "Compared to parent",
                     "scale": {
-                        "domain": ["better", "similar", "worse", "higher", "lower", "not compared"],
-                        "range": ["#00703c", "#b1b4b6", "#d4351c", "#1d70b8", "#f47738", "#505a5f"],
+                        "domain": list(COMPARISON_COLOURS),
+                        "range": list(COMPARISON_COLOURS.values()),
                     },
                 },
                 "tooltip": [{"field": "area"}, {"field": "value", "format": ".2f"}],
@@ -377,3 +387,113 @@ def chart_for_release(
         title = f"{meta['indicator']} by {meta['level']}, {period}"
         return map_chart(selected, json.loads(path.read_text(encoding="utf-8")), title, unit)
     raise UserError(f"--kind {kind!r}: use one of {', '.join(CHART_KINDS)}")
+
+
+def spine_rows(
+    releases: list[tuple[str, str, str, pd.DataFrame]], area: str
+) -> list[dict[str, Any]]:
+    """One row per indicator for the area profile: ``releases`` are (indicator id, title,
+    polarity, released Fingertips table) at one level. For each, the latest period in which
+    the area has a released value: the area's value and comparison, and the spread of the
+    values of all the level's areas then (lowest, 25th, median, 75th percentile, highest).
+    ``position`` places the area in that spread from 0 (worst) to 1 (best), by polarity
+    (lowest to highest when an indicator has none)."""
+    out = []
+    for ident, title, polarity, frame in releases:
+        rows = chart_rows(frame)
+        mine = rows[(rows["area_code"] == area) & rows["value"].notna()]
+        if mine.empty:
+            continue
+        period = mine["period"].iloc[-1]
+        values = np.array(
+            [v for v in rows.loc[rows["period"] == period, "value"] if v is not None], dtype=float
+        )
+        value = float(mine["value"].iloc[-1])
+        rank = float((values < value).sum() + 0.5 * ((values == value).sum() - 1))
+        position = rank / (len(values) - 1) if len(values) > 1 else 0.5
+        if polarity == "low_is_good":
+            position = 1 - position
+        q = np.quantile(values, [0, 0.25, 0.5, 0.75, 1])
+        out.append(
+            {
+                "indicator": ident,
+                "title": title,
+                "period": period,
+                "value": value,
+                "compared": mine["compared"].iloc[-1],
+                "areas": len(values),
+                "lowest": float(q[0]),
+                "q25": float(q[1]),
+                "median": float(q[2]),
+                "q75": float(q[3]),
+                "highest": float(q[4]),
+                "position": position,
+                "polarity": polarity,
+            }
+        )
+    return out
+
+
+def spine_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fingertips' spine chart: for each indicator, where the area stands among the level's
+    areas (worst on the left, best on the right), over a bar of the whole spread whose darker
+    middle is the 25th to 75th percentile. Positions are percentile ranks among the areas (so
+    the middle band is always 0.25–0.75 and the tick the median), not distances in value."""
+    data = [
+        {
+            **r,
+            "label": f"{r['indicator']} {r['title']}"[:60],
+            "band_lo": 0.25,
+            "band_hi": 0.75,
+        }
+        for r in rows
+    ]
+    y = {"field": "label", "type": "nominal", "title": None, "sort": None}
+    x = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": None}
+    return {
+        "$schema": SCHEMA,
+        "description": "Spine chart: where the area stands among the areas of its level, "
+        "indicator by indicator (worst left, best right)",
+        "width": "container",
+        "height": {"step": 22},
+        "data": {"values": data},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": "#dbe5ef", "aria": False, "height": 14},
+                "encoding": {"y": y, "x": {**x, "datum": 0}, "x2": {"datum": 1}},
+            },
+            {
+                "mark": {"type": "bar", "color": "#8eb8dc", "aria": False, "height": 14},
+                "encoding": {"y": y, "x": {**x, "field": "band_lo"}, "x2": {"field": "band_hi"}},
+            },
+            {
+                "mark": {"type": "tick", "color": "#0b0c0c", "aria": False, "thickness": 2},
+                "encoding": {"y": y, "x": {**x, "datum": 0.5}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 90, "aria": False},
+                "encoding": {
+                    "y": y,
+                    "x": {**x, "field": "position"},
+                    "color": {
+                        "field": "compared",
+                        "type": "nominal",
+                        "title": "Compared to parent",
+                        "legend": {"orient": "bottom", "direction": "horizontal"},
+                        "scale": {
+                            "domain": list(COMPARISON_COLOURS),
+                            "range": list(COMPARISON_COLOURS.values()),
+                        },
+                    },
+                    "tooltip": [
+                        {"field": "indicator"},
+                        {"field": "period"},
+                        {"field": "value", "format": ".2f"},
+                        {"field": "lowest", "format": ".2f"},
+                        {"field": "median", "format": ".2f"},
+                        {"field": "highest", "format": ".2f"},
+                    ],
+                },
+            },
+        ],
+    }

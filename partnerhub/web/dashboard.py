@@ -24,7 +24,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
 from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
-from partnerhub.indicators.charts import chart_rows, compare_chart, funnel_chart, trend_chart
+from partnerhub.indicators.charts import (
+    chart_rows,
+    compare_chart,
+    funnel_chart,
+    spine_chart,
+    spine_rows,
+    trend_chart,
+)
 from partnerhub.indicators.national_set import national_indicator_set
 from partnerhub.indicators.release import RELEASE_LEVELS
 from partnerhub.indicators.spec import load_library
@@ -42,6 +49,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "POST /dashboard/sign-in": ("public",),
     "POST /dashboard/sign-out": ("public",),
     "GET /dashboard/indicators": _READERS,
+    "GET /dashboard/areas": _READERS,
     "POST /dashboard/indicators/compute": ("analyst",),
     "GET /dashboard/boundaries/{level}.geojson": ("public",),
 }
@@ -257,5 +265,52 @@ def dashboard_router(governance: Governance) -> APIRouter:
             ).replace("</", "<\\/"),
         )
         return _page("indicators.html", **context)
+
+    @router.get("/dashboard/areas", response_class=HTMLResponse)
+    def area_profile(
+        request: Request, level: str = "ward", area: str | None = None
+    ) -> HTMLResponse:
+        """One area, every indicator released at its level: the spine chart and its table."""
+        principal = who(request)
+        if principal.is_public:
+            return _page("sign_in.html", 401, title="Sign in", error="Sign in to see areas.")
+        if principal.role not in _READERS:
+            return _page(
+                "message.html",
+                403,
+                title="Not available",
+                message=f"A {principal.role} cannot read indicator releases.",
+            )
+        level = level if level in LEVEL_NAMES else "ward"
+        available, sources = indicator_releases(principal)
+        shown: list[Any] = [*load_library(), *_imported_views(sources)]
+        by_id = {s.id: s for s in shown}
+        releases = []
+        names: dict[str, str] = {}
+        for (ident, lvl), release_id in sorted(available.items()):
+            if lvl != level or ident not in by_id:
+                continue
+            release = governance.gate.download(principal, release_id)
+            frame = pd.read_csv(io.StringIO(release.content), dtype=str, keep_default_na=False)
+            names.update(zip(frame["Area Code"], frame["Area Name"], strict=True))
+            spec = by_id[ident]
+            polarity = getattr(spec, "polarity", "none")
+            releases.append((ident, spec.title, polarity, frame))
+        area = area if area in names else (min(names) if names else None)
+        rows = spine_rows(releases, area) if area else []
+        context: dict[str, Any] = {
+            "title": "Area profile",
+            "principal": principal,
+            "levels": LEVEL_NAMES,
+            "level": level,
+            "areas": sorted(names.items(), key=lambda kv: kv[1]),
+            "area": area,
+            "area_name": names.get(area or "", ""),
+            "rows": rows,
+            "data": json.dumps(
+                {"spine": spine_chart(rows)} if rows else {}, allow_nan=False
+            ).replace("</", "<\\/"),
+        }
+        return _page("areas.html", **context)
 
     return router

@@ -130,6 +130,24 @@ def test_pick_an_indicator_and_a_ward(served: tuple[str, str]) -> None:
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]
+        # the area profile of a ward with a released value: its spine chart, one row per
+        # indicator released by ward (NI 16 only), and no serious accessibility problem
+        shown = page.locator("#indicator-table tbody tr").evaluate_all(
+            "rows => rows.filter(r => r.children[4].innerText !== '[c]').map(r => r.dataset.area)"
+        )
+        assert shown, "no ward has a released value"
+        page.goto(f"{url}/dashboard/areas?level=ward&area={shown[0]}")
+        page.wait_for_selector("#spine-chart svg")
+        assert page.locator("#profile-table tbody tr").count() == 1
+        assert page.locator("#spine-chart svg .mark-symbol.role-mark path").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "area-profile.png"), full_page=True)
+        page.add_script_tag(url=f"{url}/static/vendor/axe.min.js")
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious += [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"]][:5])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         browser.close()
     assert not serious, serious
     assert not [u for u in failed if "favicon" not in u], failed

@@ -284,6 +284,7 @@ def _all_api_outputs(client: TestClient, world: World) -> str:
             "/dashboard/indicators",
             "/dashboard/indicators?indicator=NI+131&level=lsoa",
             "/dashboard/boundaries/lsoa.geojson",
+            "/dashboard/areas?level=lsoa",
         ):
             outputs.append(client.get(url).text)
         outputs.append(
@@ -348,6 +349,17 @@ def test_the_canary_never_leaves_through_the_cli(
             analyst,
             "--out",
             str(tmp_path / "r.csv"),
+        ],
+        [
+            "releases",
+            "download",
+            str(world.releases["acute"]),
+            "-c",
+            config,
+            "--token",
+            analyst,
+            "--out",
+            str(tmp_path / "r.json"),
         ],
         ["indicators", "list"],
         ["indicators", "show", "NI 131"],

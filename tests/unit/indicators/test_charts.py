@@ -107,3 +107,43 @@ def test_chart_for_release_says_what_to_pick() -> None:
         chart_for_release(content, query, "trend")
     with pytest.raises(UserError, match="no boundaries"):
         chart_for_release(content, query, "map")
+
+
+def test_spine_rows_place_the_area_among_its_level_by_polarity() -> None:
+    from partnerhub.indicators.charts import spine_chart, spine_rows
+
+    def table(values: dict[str, dict[str, str]]) -> pd.DataFrame:
+        rows = [
+            (code, code.lower(), period, v, "similar")
+            for period, by_area in values.items()
+            for code, v in by_area.items()
+        ]
+        frame = pd.DataFrame(
+            rows, columns=["Area Code", "Area Name", "Time period", "Value", "Compared to parent"]
+        )
+        return frame.assign(**{"Lower CI 95.0 limit": "", "Upper CI 95.0 limit": ""})
+
+    five = {"A": "10", "B": "20", "C": "30", "D": "40", "E": "50"}
+    crime = table({"2022/23": five, "2023/24": {**five, "C": "[c]"}})
+    survey = table({"2023/24": five})
+    rows = spine_rows(
+        [("NI 16", "Crime", "low_is_good", crime), ("NI 5", "Survey", "high_is_good", survey)],
+        "C",
+    )
+    by = {r["indicator"]: r for r in rows}
+    # C was withheld in 2023/24, so its crime row is the latest period with a value
+    assert by["NI 16"]["period"] == "2022/23" and by["NI 5"]["period"] == "2023/24"
+    assert by["NI 5"]["position"] == 0.5 and by["NI 5"]["median"] == 30.0
+    rows = spine_rows(
+        [("NI 16", "Crime", "low_is_good", crime), ("NI 5", "Survey", "high_is_good", survey)],
+        "B",
+    )
+    by = {r["indicator"]: r for r in rows}
+    # B is the second lowest of five: a quarter of the way up. In 2023/24's crime figures C
+    # was withheld, so B is second lowest of four (a third of the way up); low crime is good,
+    # so it stands two thirds of the way to the best
+    assert by["NI 5"]["position"] == 0.25
+    assert by["NI 16"]["position"] == pytest.approx(2 / 3) and by["NI 16"]["areas"] == 4
+    assert (by["NI 5"]["lowest"], by["NI 5"]["q25"], by["NI 5"]["highest"]) == (10, 20, 50)
+    assert spine_rows([("NI 5", "Survey", "high_is_good", survey)], "Z") == []
+    assert len(spine_chart(rows)["data"]["values"]) == 2
