@@ -76,6 +76,20 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
 
 
+def _refused(principal: Principal, what: str) -> HTMLResponse | None:
+    """The page for someone who may not read indicator releases (else None)."""
+    if principal.is_public:
+        return _page("sign_in.html", 401, title="Sign in", error=f"Sign in to see {what}.")
+    if principal.role not in _READERS:
+        return _page(
+            "message.html",
+            403,
+            title="Not available",
+            message=f"A {principal.role} cannot read indicator releases.",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class ImportedIndicatorView:
     """What the indicator page shows of an imported (survey) indicator, in place of a spec."""
@@ -197,15 +211,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
         area: str | None = None,
     ) -> HTMLResponse:
         principal = who(request)
-        if principal.is_public:
-            return _page("sign_in.html", 401, title="Sign in", error="Sign in to see indicators.")
-        if principal.role not in _READERS:
-            return _page(
-                "message.html",
-                403,
-                title="Not available",
-                message=f"A {principal.role} cannot read indicator releases.",
-            )
+        refused = _refused(principal, "indicators")
+        if refused is not None:
+            return refused
         available, sources = indicator_releases(principal)
         computed = load_library()
         library: list[Any] = [*computed, *_imported_views(sources)]
@@ -272,15 +280,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
     ) -> HTMLResponse:
         """One area, every indicator released at its level: the spine chart and its table."""
         principal = who(request)
-        if principal.is_public:
-            return _page("sign_in.html", 401, title="Sign in", error="Sign in to see areas.")
-        if principal.role not in _READERS:
-            return _page(
-                "message.html",
-                403,
-                title="Not available",
-                message=f"A {principal.role} cannot read indicator releases.",
-            )
+        refused = _refused(principal, "areas")
+        if refused is not None:
+            return refused
         level = level if level in LEVEL_NAMES else "ward"
         available, sources = indicator_releases(principal)
         shown: list[Any] = [*load_library(), *_imported_views(sources)]
