@@ -204,7 +204,9 @@ def read_imported(
             "Count": count,
             "Denominator": denominator,
             "Value note": [
-                f"{n.strip()}; source: {source.strip()}" if n.strip() else f"source: {source}"
+                f"{n.strip()}; source: {source.strip()}"
+                if n.strip()
+                else f"source: {source.strip()}"
                 for n in frame["Value note"]
             ],
         }
