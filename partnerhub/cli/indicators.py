@@ -295,4 +295,48 @@ def demo_indicators(config: Path) -> str:
     for values in frame.loc[:, cols].itertuples(index=False):
         table.add_row(*[escape(str(v)) for v in values])  # "[c]" is not markup
     console.print(table)
+    _demo_survey(config, token)
     return token
+
+
+def _demo_survey(config: Path, token: str) -> None:
+    """The demo's survey indicator: NI 5 (the synthetic Place Survey) imported as published
+    values, and a map of it by ward drawn for a report."""
+    from partnerhub.indicators.charts import chart_for_release, render_chart
+    from partnerhub.indicators.run import import_indicator
+
+    settings = load_partnership(config)
+    survey = settings.root / "extracts" / "surveys" / "ni5_place_survey.csv"
+    if not survey.exists():
+        return
+    with _governance(config) as gov:
+        who = _who(gov, token)
+        summaries = import_indicator(
+            settings,
+            gov.gate,
+            who,
+            "NI 5",
+            survey,
+            "Place Survey 2008/09 (synthetic)",
+            "performance_management",
+            "high_is_good",
+        )
+        ward = next(s for s in summaries if s["level"] == "ward")
+        release = gov.gate.download(who, int(ward["id"]))
+    withheld = sum(s["disclosure"]["suppressed"].get("primary", 0) for s in summaries)
+    console.print(
+        f"NI 5 (a survey indicator) imported as published values from {survey.name}: releases "
+        f"{', '.join(str(s['id']) for s in summaries)} by "
+        f"{', '.join(s['level'] for s in summaries)}; rows withheld for small samples: {withheld}."
+    )
+    boundaries = settings.geography.boundaries
+    spec = chart_for_release(
+        release.content,
+        release.query,
+        "map",
+        boundaries=settings.resolve(boundaries) if boundaries else None,
+    )
+    out = settings.root / "charts" / "ni5-by-ward.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    render_chart(spec, out)
+    console.print(f"A map of NI 5 by ward for a report: {out} (`partnerhub indicators chart`).")

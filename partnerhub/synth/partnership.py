@@ -8,6 +8,8 @@ Layout of the output folder::
     geography/                postcode_lookup.csv (NSPL layout), areas.csv, boundaries/*.geojson
     extracts/<partner>/       <dataset>.csv as the partner sends it, and <dataset>.parquet
     extracts/areas/           operations.csv, resources.csv (area-level tables, canonical layout)
+    extracts/surveys/         ni5_place_survey.csv: a published survey indicator (NI 5 by ward,
+                              district and county, Fingertips layout) for `indicators import`
     truth/                    the ground truth — never an input to PartnerHub, only to tests
 
 Same people, seed and PartnerHub version → the same bytes.
@@ -38,6 +40,7 @@ from partnerhub.synth.health_care import build_health_and_care
 from partnerhub.synth.housing import build_housing
 from partnerhub.synth.justice import build_youth_justice
 from partnerhub.synth.records import NOISE_PROFILES, SourceRecords, profile_table
+from partnerhub.synth.surveys import place_survey
 from partnerhub.synth.timeline import CARE_HOME_COEFFICIENTS
 from partnerhub.synth.world_build import Built, build_world, stage_rngs
 
@@ -61,6 +64,7 @@ PARTNERS: dict[str, tuple[str, str]] = {
 }
 
 Progress = Callable[[str], None]
+SURVEY_FILE = "ni5_place_survey.csv"
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,12 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
     progress("Recording people as each partner would (local ids, noise)")
     extracts, records = build_extracts(world, facts, rngs["records"], sink=write)
     _write_area_tables(built, out / "extracts" / "areas")
+    survey, survey_truth = place_survey(built.geography, rngs["surveys"])
+    (out / "extracts" / "surveys").mkdir(parents=True, exist_ok=True)
+    survey.to_csv(out / "extracts" / "surveys" / SURVEY_FILE, index=False, lineterminator="\n")
     progress("Writing truth")
     _write_truth(built, facts, extracts, records, out / "truth", people, seed, counts)
+    _write_frame(survey_truth, out / "truth" / "place_survey_ni5.parquet")
     _write_partnership_toml(extracts, out / "partnership.toml", people, seed)
     _write_synthetic_key(out / "keys" / "pseudonymisation.key", seed)
     _write_agreements(extracts, out / "agreements")

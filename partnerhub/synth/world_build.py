@@ -39,6 +39,7 @@ STAGES = (
     "education",
     "housing",
     "police",
+    "surveys",  # last: a stage's stream depends only on its position, so earlier ones stay
 )
 
 _CARE_HOME_NAMES = (

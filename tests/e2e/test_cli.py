@@ -187,6 +187,8 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     assert re.search(r"audit log: \d+ entries .* intact\.", out)
     assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
     assert "Linkage quality against the synthetic truth" in done.stdout
+    assert "NI 5 (a survey indicator) imported as published values" in out
+    assert (tmp_path / "demo" / "charts" / "ni5-by-ward.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "demo" / "partnership.toml").exists()
     # Everything was loaded, and loading it again changes nothing.
     again = run("ingest", "--all", cwd=tmp_path / "demo")

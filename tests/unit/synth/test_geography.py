@@ -448,3 +448,23 @@ def test_decile_formula_edges() -> None:
     # The documented decile rule, on the national edges.
     for rank, decile in ((1, 1), (3284, 1), (3285, 2), (32844, 10)):
         assert math.ceil(rank / 3284.4) == decile
+
+
+def test_the_place_survey_adds_up_and_follows_deprivation(geo: SyntheticGeography) -> None:
+    from partnerhub.synth.surveys import place_survey
+
+    published, truth = place_survey(geo, np.random.default_rng(3))
+    again, _ = place_survey(geo, np.random.default_rng(3))
+    pd.testing.assert_frame_equal(published, again)  # same seed, same table
+    rows = published.set_index("Area Code")
+    wards = rows.loc[geo.wards["ward_code"]]
+    by_lad = wards.groupby(geo.wards.set_index("ward_code")["lad_code"])[["Count", "Denominator"]]
+    for lad, sums in by_lad.sum().iterrows():  # a district is the sum of its wards
+        assert rows.loc[lad, ["Count", "Denominator"]].tolist() == sums.tolist()
+    county = rows.loc[geo.county["county_code"].iloc[0]]
+    assert county["Denominator"] == wards["Denominator"].sum()
+    assert (published["Lower CI 95.0 limit"] <= published["Value"]).all()
+    assert (published["Value"] <= published["Upper CI 95.0 limit"]).all()
+    decile = geo.lsoas.groupby("ward_code")["imd_decile"].mean()
+    true = truth.set_index("ward_code")["true_satisfaction"]
+    assert np.corrcoef(decile.loc[true.index], true)[0, 1] > 0.8  # less deprived, happier
