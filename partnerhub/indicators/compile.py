@@ -50,7 +50,10 @@ class Compiled:
 
 def missing_sources(vault: Vault, spec: IndicatorSpec) -> list[str]:
     """The spec's partner/dataset sources with no current load in the vault."""
-    current = _current(vault)
+    return _missing(_current(vault), spec)
+
+
+def _missing(current: pd.DataFrame, spec: IndicatorSpec) -> list[str]:
     loaded = {f"{p}/{d}" for p, d in zip(current["partner"], current["dataset"], strict=True)}
     return [s for s in spec.sources if s not in loaded]
 
@@ -95,7 +98,7 @@ class _Builder:
                 self.datasets.setdefault(str(hit["table_name"].iloc[0]), []).append(
                     (partner, dataset)
                 )
-        missing = missing_sources(vault, spec)
+        missing = _missing(current, spec)
         if missing:
             named = ", ".join(
                 f"dataset {m.split('/')[1]!r} of partner {m.split('/')[0]!r}" for m in missing
