@@ -256,11 +256,13 @@ class _Builder:
         # each registration's cell key before the periods multiply the rows (×12 for quarters)
         t = self.with_cell_key(t)
         # each person's registrations, most recent first (then lowest record key): at a date
-        # the person counts once, at the first of them active then
+        # the person counts once, at the first of them active then. Without a cache the
+        # numbers are computed more than once below: rows tied on the order are tied on
+        # from and to date too, so each evaluation marks exactly one row first
         t = t.mutate(
             _n=t.count().over(group_by=t._pid),
             _order=ibis.row_number().over(
-                group_by=t._pid, order_by=[ibis.desc(t.from_date), t.record_key]
+                group_by=t._pid, order_by=[ibis.desc(t.from_date), t.record_key, t.to_date]
             ),
         )
         if self.cache is not None:  # areas as one integer; each registration numbered
