@@ -262,7 +262,9 @@ parent; the hand SQL computes counts and the value only. Both give the same nume
 denominator for every area and quarter (checked in the run).
 The engine computes the library on one connection and materialises the population base
 (registrations at each quarter's reference date, one per person, with ages) once: its cost is
-in the first indicator that needs it; the hand SQL computes it in each of its queries.
+in the first indicator that needs it; so is each distinct population denominator's (NI 16, 20,
+33 and 49 reuse NI 15's, NI 120 reuses NI 39's age bands). The hand SQL computes both in each
+of its queries.
 {END}
 """
     text = RESULTS.read_text(encoding="utf-8")

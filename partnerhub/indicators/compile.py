@@ -9,6 +9,7 @@ a vault row: the expression aggregates before it is executed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ __all__ = ["AREA_KEYS", "Compiled", "PopulationCache", "compile_spec", "missing_
 AREA_KEYS = ("oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code")
 DSR_BANDS = 19  # 0-4, 5-9, ..., 85-89, 90+ (ESP 2013)
 PERSON_TABLE = "person"
+# the cached population base: what every population spec reads (the area as a number)
+BASE_COLUMNS = ("period", "_anchor", "_area", "_ck", "birth_month", "sex", "_reg")
 PopulationCache = dict[tuple[object, ...], ir.Table]
 
 
@@ -47,7 +50,10 @@ class Compiled:
 
 def missing_sources(vault: Vault, spec: IndicatorSpec) -> list[str]:
     """The spec's partner/dataset sources with no current load in the vault."""
-    current = _current(vault)
+    return _missing(_current(vault), spec)
+
+
+def _missing(current: pd.DataFrame, spec: IndicatorSpec) -> list[str]:
     loaded = {f"{p}/{d}" for p, d in zip(current["partner"], current["dataset"], strict=True)}
     return [s for s in spec.sources if s not in loaded]
 
@@ -92,7 +98,7 @@ class _Builder:
                 self.datasets.setdefault(str(hit["table_name"].iloc[0]), []).append(
                     (partner, dataset)
                 )
-        missing = missing_sources(vault, spec)
+        missing = _missing(current, spec)
         if missing:
             named = ", ".join(
                 f"dataset {m.split('/')[1]!r} of partner {m.split('/')[0]!r}" for m in missing
@@ -110,6 +116,9 @@ class _Builder:
             },
             schema={"period": "string", "p_start": "date", "p_end": "date", "p_ref": "date"},
         )
+        self.areas: ir.Table | None = None  # a cached base's areas, numbered (``_area``)
+        self.registrations: ir.Table | None = None  # and its registrations (``_reg``)
+        self.base_key: tuple[object, ...] = ()
         self.keys = ibis.memtable(
             {"_prefix": [f"{i:02x}" for i in range(256)], "_ck": list(range(256))}
         )
@@ -230,26 +239,84 @@ class _Builder:
         return t
 
     def population(self, part: Population) -> ir.Table:
-        t = self.rows("residence")
-        t = t.filter(t.source == part.source)
-        pr = self.periods
-        t = t.join(pr, [t.from_date <= pr.p_ref, t.to_date.isnull() | (t.to_date > pr.p_ref)])
-        t = t.mutate(_anchor=t.p_ref)
-        # one registration per person at the date: the most recent
-        rank = ibis.row_number().over(
-            group_by=[t.period, t._pid], order_by=[ibis.desc(t.from_date), t.record_key]
-        )
-        t = t.mutate(_rank=rank)
-        t = t.filter(t._rank == 0).drop("_rank")
-        if self.cache is not None:  # keep what specs use, with each row's cell key, compactly
-            t = self.with_cell_key(t)
-            keep = [c for c in t.columns if c not in ("record_key", "load_id", "person_id")]
-            keep = [c for c in keep if not c.endswith("_p")]
-            t = t.select(*keep)
-        t = self.cached(t, ("population", part.source, *self.datasets.get("residence", [])))
+        self.base_key = ("population", part.source, *self.datasets.get("residence", []))
+        t = self.population_base(part.source)
+        fields = {c.field for c in part.where} - set(PERSON_FIELDS)
+        t = self.widened(t, fields | ({"_pid"} if part.exists else set()))
         t = self.where(t, part.where)
         for e in part.exists:
             t = self.exists(t, e)
+        return t
+
+    def population_base(self, source: str) -> ir.Table:
+        """Registrations at each period's reference date, one per person. With a cache, the
+        rows are kept narrow (:data:`BASE_COLUMNS`; :meth:`widened` adds the others)."""
+        t = self.rows("residence")
+        t = t.filter(t.source == source)
+        # each registration's cell key before the periods multiply the rows (×12 for quarters)
+        t = self.with_cell_key(t)
+        # each person's registrations, most recent first (then lowest record key): at a date
+        # the person counts once, at the first of them active then. Without a cache the
+        # numbers are computed more than once below: rows tied on the order are tied on
+        # from and to date too, so each evaluation marks exactly one row first
+        t = t.mutate(
+            _n=t.count().over(group_by=t._pid),
+            _order=ibis.row_number().over(
+                group_by=t._pid, order_by=[ibis.desc(t.from_date), t.record_key, t.to_date]
+            ),
+        )
+        if self.cache is not None:  # areas as one integer; each registration numbered
+            areas = t.filter(t.oa_code.notnull()).select(*AREA_KEYS).distinct()
+            areas = areas.mutate(_area=ibis.row_number())
+            self.areas = self.cached(areas, ("areas", *self.base_key))
+            a = self.areas
+            t = t.left_join(a, [t[k].identical_to(a[k]) for k in AREA_KEYS], rname="{name}_a")
+            t = t.drop(*[f"{k}_a" for k in AREA_KEYS], "load_id", "person_id")
+            t = t.drop(*[c for c in t.columns if c.endswith("_p")])
+            t = t.mutate(_reg=ibis.row_number())
+            self.registrations = self.cached(t, ("registrations", *self.base_key))
+            t = self.registrations.drop(*AREA_KEYS)  # read twice below
+        pr = self.periods
+
+        def at_reference_date(t: ir.Table) -> ir.Table:
+            t = t.join(pr, [t.from_date <= pr.p_ref, t.to_date.isnull() | (t.to_date > pr.p_ref)])
+            return t.mutate(_anchor=t.p_ref)
+
+        # people with one registration need no choosing (most people: no window over them)
+        single = at_reference_date(t.filter(t._n == 1))
+        several = at_reference_date(t.filter(t._n > 1))
+        first = several.group_by(["period", "_pid"]).aggregate(_first=several._order.min())
+        several = several.semi_join(
+            first,
+            [
+                several.period == first.period,
+                several._pid == first._pid,
+                several._order == first._first,
+            ],
+        ).select(*single.columns)
+        t = single.union(several, distinct=False).drop("_n", "_order")
+        if self.cache is None:
+            return t
+        return self.cached(t.select(*BASE_COLUMNS), self.base_key)
+
+    def widened(self, t: ir.Table, fields: set[str]) -> ir.Table:
+        """The narrow cached population base with ``fields`` (area codes from the numbered
+        areas, others from the registration each row came from)."""
+        if "_reg" not in t.columns:
+            return t
+        if fields & set(AREA_KEYS):
+            assert self.areas is not None
+            a = self.areas
+            t = t.left_join(a, t._area == a._area, rname="{name}_a")
+            t = t.drop(*[c for c in t.columns if c == "_area_a"])
+        other = sorted(f for f in fields if f not in t.columns)
+        if other:
+            r = self.registrations
+            assert r is not None
+            r = r.select("_reg", *[r[f].name(f"_w_{f}") for f in other]).view()
+            t = t.left_join(r, t._reg == r._reg, rname="{name}_r")
+            t = t.drop(*[c for c in t.columns if c == "_reg_r"])
+            t = t.rename({f: f"_w_{f}" for f in other})
         return t
 
     def cached(self, t: ir.Table, key: tuple[object, ...]) -> ir.Table:
@@ -259,9 +326,11 @@ class _Builder:
             return t
         full = (*key, self._period_key)
         if full not in self.cache:
-            name = f"_indicator_cache_{len(self.cache)}"
+            # a fresh name, so no overwrite: ibis would write the table twice (a temporary
+            # table cannot be renamed, so it copies it)
+            name = f"_indicator_cache_{uuid.uuid4().hex[:16]}"
             con = self.vault.backend.ibis
-            self.cache[full] = con.create_table(name, t, temp=True, overwrite=True)
+            self.cache[full] = con.create_table(name, t, temp=True)
         return self.cache[full]
 
     def people(self, t: ir.Table) -> ir.Table:
@@ -282,7 +351,7 @@ class _Builder:
         return t.join(self.keys, "_prefix").drop("_prefix")
 
     def shaped(self, t: ir.Table) -> ir.Table:
-        t = t.filter(t.oa_code.notnull())
+        t = t.filter((t._area if "_area" in t.columns else t.oa_code).notnull())
         if "_ck" not in t.columns:
             t = self.with_cell_key(t)
         if self.spec.statistic == "dsr":
@@ -299,7 +368,16 @@ class _Builder:
             days = t[b].delta(t[a], unit="day").cast("float64")
             metrics["value_sum"] = days.sum()
             metrics["value_sumsq"] = (days * days).sum()
-        return t.group_by(self.group_keys()).aggregate(**metrics)
+        keys = self.group_keys()
+        if "_area" not in t.columns:
+            return t.group_by(keys).aggregate(**metrics)
+        # grouped by the integer area, then given its codes (the same groups: one code
+        # tuple per area)
+        inner = ["_area" if k == "oa_code" else k for k in keys if k not in AREA_KEYS[1:]]
+        g = t.group_by(inner).aggregate(**metrics)
+        assert self.areas is not None
+        g = g.join(self.areas, g._area == self.areas._area)
+        return g.select(*[g[k] for k in keys], *[g[m] for m in metrics])
 
     def build(self) -> Compiled:
         spec = self.spec
@@ -316,7 +394,9 @@ class _Builder:
         elif isinstance(den, Population):
             d = self.population(den)
             if spec.statistic == "proportion":
-                n = self.where(d, num.where)
+                fields = {c.field for c in num.where} - set(PERSON_FIELDS)
+                n = self.widened(d, fields | ({"_pid"} if num.exists else set()))
+                n = self.where(n, num.where)
                 for e in num.exists:
                     n = self.exists(n, e)
             else:
@@ -335,6 +415,12 @@ class _Builder:
         parts = self.aggregate(n, "numerator")
         if d is not None:
             dparts = self.aggregate(d, "denominator")
+            if isinstance(den, Population):  # shared by the specs with the same population
+                others = tuple((k, tuple(v)) for k, v in sorted(self.datasets.items()))
+                others = others if den.exists else ()
+                dsr = spec.statistic == "dsr"
+                key = ("denominator", *self.base_key, den, dsr, others)
+                dparts = self.cached(dparts, key)
             parts = dparts.left_join(parts, keys).select(
                 *[dparts[k] for k in keys],
                 parts.numerator.fill_null(0).name("numerator"),

@@ -171,22 +171,22 @@ def _values(spec: IndicatorSpec, frame: pd.DataFrame, confidence: float) -> pd.D
     return out
 
 
-def _dsr(spec: IndicatorSpec, banded: pd.DataFrame, confidence: float) -> pd.DataFrame:
+def _dsr(spec: IndicatorSpec, banded: pd.DataFrame) -> pd.DataFrame:
+    """DSR, 95 % and 99.8 % limits per (level, area, period) from the age-band counts."""
     keys = ["area_type", "area_code", "period"]
     wide = banded.pivot_table(
         index=keys, columns="age_band", values=["numerator", "denominator"], aggfunc="sum"
     ).reindex(columns=pd.MultiIndex.from_product([["numerator", "denominator"], range(DSR_BANDS)]))
     wide = wide.fillna(0)
-    rate, lower, upper = dobson_dsrs(
-        wide["numerator"].to_numpy(float),
-        np.maximum(wide["denominator"].to_numpy(float), 1e-9),
-        ESP_2013,
-        multiplier=spec.multiplier,
-        confidence=confidence,
-    )
+    counts = wide["numerator"].to_numpy(float)
+    populations = np.maximum(wide["denominator"].to_numpy(float), 1e-9)
     out = wide.index.to_frame(index=False)
-    out["value"], out["lower"], out["upper"] = rate, lower, upper
-    return out
+    for confidence, suffix in ((0.95, ""), (0.998, "_998")):
+        rate, lower, upper = dobson_dsrs(
+            counts, populations, ESP_2013, multiplier=spec.multiplier, confidence=confidence
+        )
+        out["value" + suffix], out["lower" + suffix], out["upper" + suffix] = rate, lower, upper
+    return out.drop(columns=["value_998"])
 
 
 def finish(
@@ -201,11 +201,7 @@ def finish(
     out = rolled.copy()
     if spec.statistic == "dsr":
         assert banded is not None
-        for confidence, suffix in ((0.95, ""), (0.998, "_998")):
-            v = _dsr(spec, banded, confidence)
-            v = v.rename(columns={c: c + suffix for c in ("value", "lower", "upper")})
-            out = out.merge(v, on=["area_type", "area_code", "period"], how="left")
-        out = out.drop(columns=["value_998"])
+        out = out.merge(_dsr(spec, banded), on=["area_type", "area_code", "period"], how="left")
     else:
         for confidence, suffix in ((0.95, ""), (0.998, "_998")):
             v = _values(spec, out, confidence)
