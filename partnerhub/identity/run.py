@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
 from partnerhub.identity.index import assign_person_ids
-from partnerhub.identity.model import DEFAULT_THRESHOLD, link_records
+from partnerhub.identity.model import DEFAULT_MEMORY_LIMIT, DEFAULT_THRESHOLD, link_records
 from partnerhub.identity.pprl import prepare_encoded
 from partnerhub.identity.prepare import prepare_records
 from partnerhub.vault import IdentityStore
@@ -64,9 +64,12 @@ def link_partnership(
     threshold: float = DEFAULT_THRESHOLD,
     diagnostics: Path | None = None,
     on_commit: Callable[[Session, int, dict[str, Any]], object] | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    temp_directory: Path | None = None,
 ) -> LinkRunResult:
     """Link every current load's records into the person index. ``on_commit`` runs inside
-    the transaction that commits the run (the caller's audit entry)."""
+    the transaction that commits the run (the caller's audit entry). ``memory_limit`` and
+    ``temp_directory``: the linkage engine's (`partnership.toml`'s ``[linkage]``)."""
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
     source = identity.records_for_linkage(loads)
@@ -100,6 +103,8 @@ def link_partnership(
         previous_nodes=previous_nodes,
         diagnostics=diagnostics,
         decisions=control.review_decisions(),
+        memory_limit=memory_limit,
+        temp_directory=temp_directory,
     )
     nodes = (
         prepared.records[["unique_id", "partner", "record_key"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from partnerhub.identity import assign_person_ids, linkage_quality, prepare_records
@@ -82,3 +84,15 @@ def test_pairwise_quality_counts_pairs() -> None:
     assert (q["predicted_pairs"], q["true_pairs"]) == (3, 2)
     assert q["precision"] == 1 / 3 and q["recall"] == 1 / 2
     assert q["clusters_mixing_people"] == 1 and q["people_split"] == 1
+
+
+def test_the_linkage_engine_keeps_to_its_memory_limit(tmp_path: Path) -> None:
+    from partnerhub.identity.model import connect_engine
+
+    con = connect_engine("512MB", tmp_path / "spill")
+    limit, temp = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone() or ("", "")
+    con.close()
+    assert limit in {"512.0 MB", "488.2 MiB"}, limit
+    assert temp == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()
