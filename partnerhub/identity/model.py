@@ -32,6 +32,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from partnerhub.errors import PartnerHubError
 from partnerhub.identity.diagnostics import write_diagnostics
+from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
 
 __all__ = [
@@ -403,7 +404,7 @@ def link_records(
     if spill is not None:
         spill.cleanup()
     return LinkResult(
-        clusters[["unique_id", "cluster_id"]].sort_values("unique_id").reset_index(drop=True),
+        sort_frame(clusters[["unique_id", "cluster_id"]], ["unique_id"]),
         saved,
         comparisons,
         edges,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
+from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.index import assign_person_ids
 from partnerhub.identity.model import DEFAULT_MEMORY_LIMIT, DEFAULT_THRESHOLD, link_records
 from partnerhub.identity.pprl import prepare_encoded
@@ -106,11 +107,15 @@ def link_partnership(
         memory_limit=memory_limit,
         temp_directory=temp_directory,
     )
-    nodes = (
-        prepared.records[["unique_id", "partner", "record_key"]]
-        .merge(result.clusters, on="unique_id")
-        .groupby(["partner", "record_key"], as_index=False)["cluster_id"]
-        .first()
+    # a record's cluster: its first identifier variant's (its variants are linked by a
+    # deterministic edge, unless a steward has unlinked them)
+    variants = prepared.records[["unique_id", "partner", "record_key"]]
+    nodes = variants.merge(result.clusters, on="unique_id")
+    nodes = sort_frame(
+        nodes.loc[
+            ~nodes.duplicated(["partner", "record_key"]), ["partner", "record_key", "cluster_id"]
+        ],
+        ["partner", "record_key"],
     )
     previous = identity.person_index(previous_run.id if previous_run else None)
     used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
