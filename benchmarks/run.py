@@ -7,9 +7,6 @@ something on any machine.
 * ``synth``: `partnerhub synth --people 1000000` (goal: ≤ 5 min, ≤ 6 GiB on 2 cores). Baseline:
   writing the same number of extract rows as CSV with pandas from random data — the bare cost of
   producing that much text, without any simulation.
-* ``link``: `partnerhub link` over two partner extracts of the synthetic partnership (GP
-  registrations and acute spells, loaded first, untimed) vs bare Splink with the same prepared
-  records, settings, training and threshold, in the same run (goal ≤ 1.15×, ≤ 6 GiB); F1 vs truth.
 * ``ingest``: load a 1,000,000-row extract (the first million rows of the GP registrations that
   the synth benchmark wrote: real noise, real quarantine) into fresh DuckDB/SQLite stores —
   read, validate, quality report, pseudonymise, resolve areas, write identity store, vault and
@@ -104,109 +101,6 @@ print(json.dumps({"seconds": elapsed, "peak_rss": rss, "rows": table.num_rows}))
 """
 
 
-_CHILD_LINK_SETUP = """
-import shutil, sys
-from pathlib import Path
-from partnerhub.config import load_partnership
-from partnerhub.identity.prepare import prepare_records
-from partnerhub.ingest import ingest_file, open_stores
-src, root = Path(sys.argv[1]), Path(sys.argv[2])
-root.mkdir(parents=True)
-for name in ("partnership.toml",):
-    shutil.copy(src / name, root / name)
-for name in ("keys", "geography", "extracts", "truth"):
-    (root / name).symlink_to(src / name)
-settings = load_partnership(root / "partnership.toml")
-with open_stores(settings) as stores:
-    for partner, dataset in (("gp", "registrations"), ("acute", "spells")):
-        assert ingest_file(stores, partner, dataset).status == "loaded"
-    loads = [ld.id for ld in stores.control.current_loads().values()]
-    source = stores.identity.records_for_linkage(loads)
-prepare_records(source).records.to_parquet(root / "prepared.parquet")
-print("{}")
-"""
-
-_CHILD_LINK = """
-import json, resource, sys, time
-from pathlib import Path
-import pandas as pd
-from partnerhub.config import load_partnership
-from partnerhub.identity import current_person_index, link_partnership, score_index
-from partnerhub.ingest import load_key, open_stores
-root = Path(sys.argv[1])
-settings = load_partnership(root / "partnership.toml")
-with open_stores(settings) as stores:
-    t = time.perf_counter()
-    run = link_partnership(stores.identity, stores.control)
-    elapsed = time.perf_counter() - t
-    index = current_person_index(stores.identity, stores.control)
-    loads = [ld.id for ld in stores.control.current_loads().values()]
-    source = stores.identity.records_for_linkage(loads)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-key = load_key(settings)
-truth = pd.read_parquet(root / "truth" / "source_records.parquet")
-truth = truth[truth["partner"].isin(["gp", "acute"])]
-truth["record_key"] = [key.record_key(p, i) for p, i in zip(truth["partner"], truth["local_id"])]
-truth = truth[["partner", "record_key", "person_id"]].rename(columns={"person_id": "true_person"})
-q = score_index(index, source, truth)
-people = source.merge(truth, on=["partner", "record_key"]).groupby("partner")["true_person"]
-print(json.dumps({"seconds": elapsed, "peak_rss": rss, "records": run.records,
-                  "people_per_extract": {k: int(v) for k, v in people.nunique().items()},
-                  "f1": q["f1"], "precision": q["precision"], "recall": q["recall"]}))
-"""
-
-# Bare Splink: the same prepared records, settings, training, prediction threshold and
-# clustering — without PartnerHub's blocking check, deterministic edges, stable ids and stores.
-_CHILD_BARE_SPLINK = """
-import json, logging, resource, sys, time
-from pathlib import Path
-import duckdb, pandas as pd
-from splink import DuckDBAPI, Linker, block_on
-from splink.clustering import cluster_pairwise_predictions_at_threshold
-from partnerhub.identity.model import DEFAULT_THRESHOLD, _SEED, settings
-records = pd.read_parquet(Path(sys.argv[1]) / "prepared.parquet")
-t = time.perf_counter()
-con = duckdb.connect()
-db_api = DuckDBAPI(con)
-table = db_api.register(records, table_name="records")
-linker = Linker(table, settings(), log_level=logging.ERROR)
-linker.training.estimate_probability_two_random_records_match(
-    [block_on("nhs_number", "dob")], recall=0.8)
-linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
-linker.training.estimate_parameters_using_expectation_maximisation(
-    block_on("dob"), estimate_without_term_frequencies=True)
-linker.training.estimate_parameters_using_expectation_maximisation(
-    block_on("postcode_district", "family_metaphone"), estimate_without_term_frequencies=True)
-predictions = linker.inference.predict(threshold_match_probability=DEFAULT_THRESHOLD)
-clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-    predictions, threshold_match_probability=DEFAULT_THRESHOLD).as_pandas_dataframe()
-elapsed = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": elapsed, "peak_rss": rss, "records": len(records),
-                  "clusters": int(clusters["cluster_id"].nunique())}))
-"""
-
-
-def bench_link(partnership: Path, work: Path) -> dict[str, Any]:
-    """`partnerhub link` over two partner extracts vs bare Splink, same settings."""
-    root = work / "link"
-    _child(_CHILD_LINK_SETUP, str(partnership), str(root))
-    ours = _child(_CHILD_LINK, str(root))
-    bare = _child(_CHILD_BARE_SPLINK, str(root))
-    return {
-        "records": ours["records"],
-        "people_per_extract": ours["people_per_extract"],
-        "seconds": ours["seconds"],
-        "peak_gib": ours["peak_rss"] / 2**30,
-        "baseline_seconds": bare["seconds"],
-        "baseline_peak_gib": bare["peak_rss"] / 2**30,
-        "ratio": ours["seconds"] / bare["seconds"],
-        "f1": ours["f1"],
-        "precision": ours["precision"],
-        "recall": ours["recall"],
-    }
-
-
 def _median(runs: list[dict[str, float]], key: str) -> float:
     values = sorted(r[key] for r in runs)
     return values[len(values) // 2]
@@ -264,7 +158,7 @@ def bench_synth(people: int, out: Path) -> dict[str, float]:
     }
 
 
-def write_results(synth: dict[str, float], ingest: dict[str, Any], link: dict[str, Any]) -> None:
+def write_results(synth: dict[str, float], ingest: dict[str, Any]) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {resource_cpus()} cores, Python {platform.python_version()}"
     runs = ", ".join(f"{x:.2f}" for x in ingest["runs"])
@@ -306,27 +200,6 @@ control plane, SQLite). The baseline only parses the file into memory. The goal 
 met. Profiled on a 1M-row acute spells file, validation takes ~1.3 s, the split with keys and
 areas ~1.0 s and the two durable writes ~0.8 s: each two to three times the whole baseline on
 this 2-core machine.
-
-## Linkage: two partner extracts of the {int(synth["people"]):,}-person partnership
-
-GP registrations ({link["people_per_extract"].get("gp", 0):,} people) and acute hospital spells
-({link["people_per_extract"].get("acute", 0):,} people): {int(link["records"]):,} partner records.
-
-| measure | value | goal |
-|---|---|---|
-| `partnerhub link` (full run) | {link["seconds"]:.1f} s | |
-| baseline: bare Splink, same settings | {link["baseline_seconds"]:.1f} s | |
-| ratio to baseline | {link["ratio"]:.2f}× | ≤ 1.15× |
-| pairwise F1 against truth | {link["f1"]:.4f} | ≥ 0.99 |
-| precision / recall | {link["precision"]:.4f} / {link["recall"]:.4f} | |
-| peak memory, `partnerhub link` (max RSS) | {link["peak_gib"]:.2f} GiB | ≤ 6 GiB |
-| peak memory, bare Splink (max RSS) | {link["baseline_peak_gib"]:.2f} GiB | |
-
-`partnerhub link` times everything the command does: read the identity store, standardise
-(nicknames, Metaphone), count each blocking rule's comparisons, train (λ, u by sampling, m by
-EM), predict, add deterministic edges, cluster, keep person ids stable, write the index. Bare
-Splink gets the already standardised records and runs the same training, prediction at the same
-threshold and clustering, nothing else.
 """
     # Sections below the marker are not measured here (e.g. figures from the test suite): kept.
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
@@ -352,9 +225,7 @@ def main() -> None:
         print(json.dumps(synth, indent=2))
         ingest = bench_ingest(out)
         print(json.dumps(ingest, indent=2))
-        link = bench_link(out, Path(tmp))
-        print(json.dumps(link, indent=2))
-    write_results(synth, ingest, link)
+    write_results(synth, ingest)
     print(f"wrote {RESULTS} in {time.perf_counter() - t:.0f} s")
 
 
