@@ -51,10 +51,11 @@ unit: $(STAMP) $(ASSETS) ## The test suite only.
 test: lint typecheck architecture unit ## Everything CI runs.
 
 bench: $(STAMP) ## Benchmarks (not part of make test); results go to BENCHMARKS.md.
-	$(BIN)/python benchmarks/run.py
-	$(BIN)/partnerhub synth --people 1000000 --seed 1 --out build/bench-1m
+	rm -rf build/bench-1m
+	$(BIN)/python benchmarks/synth.py build/bench-1m
 	$(BIN)/python benchmarks/ingest.py build/bench-1m
 	$(BIN)/python benchmarks/indicators.py build/bench-1m build/bench-1m-indicators
+	$(BIN)/python benchmarks/link.py build/bench-1m build/bench-1m-link
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -30,12 +30,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from common import write_section
 
 from partnerhub.schema.codes import OFFENCE_GROUP_INDICATORS
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench:indicators -->", "<!-- /bench:indicators -->"
 FIRST, LAST = date(2021, 4, 1), date(2024, 3, 31)  # 12 quarters
 # the offence groups of the three crime NIs (2008 definitions), as the code lists define them
 CRIME = {k: OFFENCE_GROUP_INDICATORS[k] for k in ("NI 15", "NI 16", "NI 20")}
@@ -240,7 +238,7 @@ def write(result: dict[str, Any], prep: dict[str, float], people: int) -> None:
         f"{k} {v:.1f} s"
         for k, v in sorted(result["per_indicator"].items(), key=lambda kv: -kv[1])[:5]
     )
-    section = f"""{START}
+    section = f"""
 ## Indicators: the whole library × 6 area levels × 12 quarters, {people:,} people
 
 Written by `benchmarks/indicators.py` ({now}). Set-up, not in the goal: ingest of every extract
@@ -265,14 +263,8 @@ The engine computes the library on one connection and materialises the populatio
 in the first indicator that needs it; so is each distinct population denominator's (NI 16, 20,
 33 and 49 reuse NI 15's, NI 120 reuses NI 39's age bands). The hand SQL computes both in each
 of its queries.
-{END}
 """
-    text = RESULTS.read_text(encoding="utf-8")
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section("indicators", section)
 
 
 def main() -> None:

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import platform
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import child, median, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench:ingest -->", "<!-- /bench:ingest -->"
 ROWS = 1_000_000
 REPEATS = 3
 
@@ -109,21 +108,6 @@ print(json.dumps(out))
 """
 
 
-def _child(code: str, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _median(runs: list[dict[str, Any]], key: str) -> float:
-    values = sorted(float(r[key]) for r in runs)
-    return values[len(values) // 2]
-
-
 def run(partnership: Path, work: Path) -> dict[str, Any]:
     source = partnership / "extracts" / "gp" / "registrations.csv"
     extract = work / "registrations_1m.csv"
@@ -134,12 +118,12 @@ def run(partnership: Path, work: Path) -> dict[str, Any]:
             out.write(line)
     ingest, base = [], []
     for _ in range(REPEATS):  # alternate, so that a slow spell of the machine hits both sides
-        ingest.append(_child(_CHILD_INGEST, str(partnership), str(extract), str(work)))
-        base.append(_child(_CHILD_READ_CSV, str(extract)))
+        ingest.append(child(_CHILD_INGEST, str(partnership), str(extract), str(work)))
+        base.append(child(_CHILD_READ_CSV, str(extract)))
     floors_dir = work / "floors"
     floors_dir.mkdir()
-    floors = _child(_CHILD_FLOORS, str(extract), str(floors_dir))
-    seconds, baseline = _median(ingest, "seconds"), _median(base, "seconds")
+    floors = child(_CHILD_FLOORS, str(extract), str(floors_dir))
+    seconds, baseline = median(ingest, "seconds"), median(base, "seconds")
     return {
         "rows": ingest[0]["received"],
         "loaded": ingest[0]["loaded"],
@@ -147,11 +131,11 @@ def run(partnership: Path, work: Path) -> dict[str, Any]:
         "reader": ingest[0]["reader"],
         "megabytes": extract.stat().st_size / 2**20,
         "seconds": seconds,
-        "cpu": _median(ingest, "cpu"),
+        "cpu": median(ingest, "cpu"),
         "runs": [round(r["seconds"], 2) for r in ingest],
         "peak_gib": max(r["peak_rss"] for r in ingest) / 2**30,
         "baseline_seconds": baseline,
-        "baseline_cpu": _median(base, "cpu"),
+        "baseline_cpu": median(base, "cpu"),
         "baseline_runs": [round(r["seconds"], 2) for r in base],
         "baseline_peak_gib": max(r["peak_rss"] for r in base) / 2**30,
         "ratio": seconds / baseline,
@@ -174,7 +158,7 @@ def write(r: dict[str, Any]) -> None:
         ("sum, before the file is read or checked", floor),
     ]
     floors = "\n".join(f"| {name} | {sec:.2f} | {sec / b:.1f}× |" for name, sec in steps)
-    section = f"""{START}
+    section = f"""
 ## Ingest: a {int(r["rows"]):,}-row extract ({r["megabytes"]:.0f} MB, GP registrations)
 
 Written by `benchmarks/ingest.py` ({now}, {machine}); both sides measured in the same run,
@@ -202,14 +186,8 @@ Costs no ingest can skip, timed alone on the same rows in the same run:
 | step | seconds | × baseline |
 |---|---|---|
 {floors}
-{END}
 """
-    text = RESULTS.read_text(encoding="utf-8")
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section("ingest", section)
 
 
 def main() -> None:

@@ -413,6 +413,8 @@ def link(
             threshold=threshold,
             diagnostics=diagnostics,
             on_commit=_audit_link(stores, steward),
+            memory_limit=settings.linkage.memory_limit,
+            temp_directory=settings.resolve(settings.linkage.temp_directory),
         )
         stores.audit.write_anchor()
     _print_link(result.run_id, result.summary)
@@ -610,7 +612,13 @@ def _demo_link(settings: Any, out: Path) -> None:
     from partnerhub.ingest.load import open_stores
 
     with open_stores(settings) as stores:
-        run = link_partnership(stores.identity, stores.control, on_commit=_audit_link(stores, None))
+        run = link_partnership(
+            stores.identity,
+            stores.control,
+            on_commit=_audit_link(stores, None),
+            memory_limit=settings.linkage.memory_limit,
+            temp_directory=settings.resolve(settings.linkage.temp_directory),
+        )
         stores.audit.write_anchor()
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]

@@ -53,6 +53,13 @@ agreements = "agreements"
 # control-plane database, so deleting the newest entries is detected too.
 audit_anchor = "control/audit.head"
 
+[linkage]
+# `partnerhub link` works in a DuckDB database of its own: at most this much memory (DuckDB's
+# memory_limit, e.g. "4GB"); beyond it, it spills to this folder. The spill files hold
+# identifiers: keep the folder as private as the identity store. Deleted after each run.
+memory_limit = "4GB"
+temp_directory = "identity/linkage-spill"
+
 # One [[partner]] block per partner; one [[partner.dataset]] per extract it sends.
 # `contract` is a contract TOML (see docs/contracts.md) or builtin:<name> for a shipped one.
 [[partner]]

@@ -22,6 +22,7 @@ __all__ = [
     "GovernanceSettings",
     "IdentityStoreSettings",
     "KeySettings",
+    "LinkageSettings",
     "PartnerSettings",
     "Partnership",
     "PartnershipSettings",
@@ -87,6 +88,17 @@ class GovernanceSettings(_Frozen):
     audit_anchor: Path = Path("control/audit.head")
 
 
+class LinkageSettings(_Frozen):
+    """The linkage engine's resources (`partnerhub link`: a DuckDB database of its own)."""
+
+    memory_limit: str = Field(
+        default="4GB",
+        pattern=r"^\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*$",
+        description="DuckDB's memory limit, e.g. 4GB or 3.5GiB",
+    )
+    temp_directory: Path = Path("identity/linkage-spill")
+
+
 class DatasetSettings(_Frozen):
     id: str = Field(pattern=_ID)
     contract: str = Field(
@@ -122,6 +134,7 @@ class Partnership(_Frozen):
     control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+    linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     partners: tuple[PartnerSettings, ...] = Field(alias="partner", min_length=1)
     source: Path | None = Field(default=None, exclude=True)
 

@@ -25,12 +25,12 @@ def linkage_quality(predicted: pd.Series, truth: pd.Series) -> dict[str, Any]:
     frame = pd.DataFrame({"p": predicted.to_numpy(), "t": truth.to_numpy()})
     per_pred = frame.groupby("p")["t"].agg(["nunique", "size"])
     per_true = frame.groupby("t")["p"].nunique()
-    exact = (
-        frame.groupby("p")
-        .filter(lambda g: g["t"].nunique() == 1 and (frame["t"] == g["t"].iloc[0]).sum() == len(g))[
-            "p"
-        ]
-        .nunique()
+    # a cluster is exactly right when it holds one person and all of that person's records
+    # (vectorised: a filter over clusters compared every cluster with every record)
+    first_true = frame.groupby("p")["t"].first()
+    true_sizes = frame["t"].value_counts()
+    exact = int(
+        ((per_pred["nunique"] == 1) & (per_pred["size"] == first_true.map(true_sizes))).sum()
     )
     return {
         "records": len(frame),

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from partnerhub.identity.frames import sort_frame
+
 __all__ = ["Assignment", "assign_person_ids", "format_person_id"]
 
 _KEY = ["partner", "record_key"]
@@ -49,11 +51,13 @@ def assign_person_ids(nodes: pd.DataFrame, previous: pd.DataFrame, next_number: 
         if cluster not in chosen and person not in taken:
             chosen[cluster] = person
             taken.add(person)
-    first_key = m.groupby("cluster_id")["record_key"].min().sort_values()
-    for cluster in first_key.index:
-        if cluster not in chosen:
-            chosen[cluster] = format_person_id(next_number)
-            next_number += 1
+    # new people are numbered in the order of their smallest record key (a record key is in
+    # one cluster only, so the order is total)
+    first = sort_frame(m, ["record_key"]).drop_duplicates("cluster_id")
+    fresh = first.loc[~first["cluster_id"].isin(list(chosen)), "cluster_id"]
+    numbers = range(next_number, next_number + len(fresh))
+    chosen.update(zip(fresh, map(format_person_id, numbers), strict=True))
+    next_number += len(fresh)
     m["new_id"] = m["cluster_id"].map(chosen)
     changes = []
     moved = m.dropna(subset=["person_id"])
@@ -66,4 +70,4 @@ def assign_person_ids(nodes: pd.DataFrame, previous: pd.DataFrame, next_number: 
         changes.append(("retired", old, None, 0))
     index = m[[*_KEY, "new_id"]].rename(columns={"new_id": "person_id"})
     frame = pd.DataFrame(changes, columns=["kind", "person_id", "other_person_id", "records"])
-    return Assignment(index.sort_values(_KEY).reset_index(drop=True), frame, next_number)
+    return Assignment(sort_frame(index, _KEY), frame, next_number)

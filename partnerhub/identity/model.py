@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,19 +32,23 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from partnerhub.errors import PartnerHubError
 from partnerhub.identity.diagnostics import write_diagnostics
+from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
 
 __all__ = [
+    "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_THRESHOLD",
     "MAX_COMPARISONS",
     "LinkResult",
     "blocking_rules",
+    "connect_engine",
     "link_records",
     "settings",
 ]
 _PAIR = ["unique_id_l", "unique_id_r"]
 
 DEFAULT_THRESHOLD = 0.9
+DEFAULT_MEMORY_LIMIT = "4GB"  # the linkage engine's DuckDB memory limit (config: linkage.*)
 MAX_COMPARISONS = 50_000_000  # per blocking rule; more means a rule is too loose for the data
 _SEED = 20261125
 
@@ -216,6 +221,15 @@ def _create_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, encod
     con.unregister("_records_frame")
 
 
+def connect_engine(memory_limit: str, temp_directory: Path) -> duckdb.DuckDBPyConnection:
+    """The linkage engine: an in-memory DuckDB database that uses at most ``memory_limit``
+    (DuckDB's own default is 80% of the machine's memory) and spills to ``temp_directory``."""
+    temp_directory.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        config={"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
+    )
+
+
 def link_records(
     records: pd.DataFrame,
     threshold: float = DEFAULT_THRESHOLD,
@@ -224,6 +238,8 @@ def link_records(
     previous_nodes: Collection[str] = (),
     diagnostics: Path | None = None,
     decisions: pd.DataFrame | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    temp_directory: Path | None = None,
 ) -> LinkResult:
     """Cluster prepared records (see :mod:`.prepare`) into people.
 
@@ -241,9 +257,16 @@ def link_records(
 
     ``diagnostics``: a folder to write Splink's charts to, for identity stewards (see
     :mod:`.diagnostics`).
+
+    ``memory_limit`` and ``temp_directory``: see :func:`connect_engine` (without a folder,
+    a private temporary one, removed afterwards).
     """
     logging.getLogger("splink").setLevel(logging.ERROR)
-    con = duckdb.connect()
+    spill: tempfile.TemporaryDirectory[str] | None = None
+    if temp_directory is None:
+        spill = tempfile.TemporaryDirectory(prefix="partnerhub-link-")
+        temp_directory = Path(spill.name)
+    con = connect_engine(memory_limit, temp_directory)
     db_api = DuckDBAPI(con)
     encoded = "given_bf" in records.columns
     _create_records(con, records, encoded)
@@ -378,8 +401,10 @@ def link_records(
         }
         write_diagnostics(diagnostics, linker, con, scored_tables, threshold, summary)
     con.close()
+    if spill is not None:
+        spill.cleanup()
     return LinkResult(
-        clusters[["unique_id", "cluster_id"]].sort_values("unique_id").reset_index(drop=True),
+        sort_frame(clusters[["unique_id", "cluster_id"]], ["unique_id"]),
         saved,
         comparisons,
         edges,

@@ -11,13 +11,17 @@ repeated-digit NHS numbers — so that they never pull unrelated people together
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
+import duckdb
 import jellyfish
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from nicknames import NickNamer
 
 __all__ = [
@@ -111,6 +115,25 @@ VARIANT_KEY = (
 )
 
 
+def _by_value(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``fn`` of each value, computed once per distinct value (missing values stay None):
+    names, dates and postcodes repeat many times over a partnership's records."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = None  # code -1: missing
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _dobs(values: pd.Series) -> pd.Series:
+    """Dates of birth as YYYY-MM-DD strings (NaN: missing or unreadable), parsed once per
+    distinct value — as one column, so pandas infers the format as it always did."""
+    codes, uniques = pd.factorize(values)
+    parsed = pd.to_datetime(pd.Series(uniques), errors="coerce").dt.strftime("%Y-%m-%d")
+    text = np.append(parsed.to_numpy(dtype=object), np.nan)
+    return pd.Series(text[codes], index=values.index, dtype=object)
+
+
 def standardise(source: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The features of each row of ``source`` (identifier columns of ``source_record``), row
     for row, and warnings about garbage set to missing. The same code runs at the hub (standard
@@ -118,32 +141,26 @@ def standardise(source: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     frame = source.copy()
     warnings: list[str] = []
     for col in ("given_name", "family_name"):
-        cleaned = frame[col].map(_clean)
+        cleaned = _by_value(frame[col], _clean)
         placeholder = cleaned.isin(PLACEHOLDER_NAMES)
         if placeholder.any():
             warnings.append(f"{int(placeholder.sum()):,} placeholder {col} value(s) ignored")
         frame[col] = cleaned.where(~placeholder, None)
-    dob = pd.to_datetime(frame["date_of_birth"], errors="coerce")
-    placeholder_dob = dob.dt.strftime("%Y-%m-%d").isin(PLACEHOLDER_DOBS)
+    dob = _dobs(frame["date_of_birth"])
+    placeholder_dob = dob.isin(PLACEHOLDER_DOBS)
     if placeholder_dob.any():
         warnings.append(f"{int(placeholder_dob.sum()):,} placeholder date(s) of birth ignored")
-    frame["dob"] = dob.where(~placeholder_dob).dt.strftime("%Y-%m-%d")
+    # a missing date is NaN, as it always was: the variant ids (digests) depend on it
+    frame["dob"] = dob.where(~placeholder_dob, np.nan)
     frame["birth_year"] = frame["dob"].str[:4]
-    nhs = frame["nhs_number"].where(frame["nhs_number"].notna(), None)
-    frame["nhs_number"] = nhs
+    frame["nhs_number"] = frame["nhs_number"].where(frame["nhs_number"].notna(), None)
     postcode = frame["postcode"].where(frame["postcode"].notna(), None)
     frame["postcode"] = postcode
-    frame["postcode_sector"] = postcode.str[:-2]
-    frame["postcode_district"] = postcode.str.split(" ").str[0]
-    frame["given_aliases"] = frame["given_name"].map(
-        lambda n: list(_aliases(n)) if isinstance(n, str) else None
-    )
-    frame["given_metaphone"] = frame["given_name"].map(
-        lambda n: _metaphone(n) if isinstance(n, str) else None
-    )
-    frame["family_metaphone"] = frame["family_name"].map(
-        lambda n: _metaphone(n) if isinstance(n, str) else None
-    )
+    frame["postcode_sector"] = _by_value(postcode, lambda p: p[:-2])
+    frame["postcode_district"] = _by_value(postcode, lambda p: p.split(" ")[0])
+    frame["given_aliases"] = _by_value(frame["given_name"], lambda n: list(_aliases(n)))
+    frame["given_metaphone"] = _by_value(frame["given_name"], _metaphone)
+    frame["family_metaphone"] = _by_value(frame["family_name"], _metaphone)
     for col in ("given_name", "family_name", "dob", "postcode", "sex", "nhs_number"):
         if frame[col].isna().all() and len(frame):
             warnings.append(f"{col} is missing in every record: it cannot help linkage")
@@ -153,15 +170,44 @@ def standardise(source: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
 def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per distinct identifier variant, sorted, with a ``unique_id`` that is a digest of
     its content — the same variant has the same id in every run (incremental linking reuses
-    earlier links by these ids)."""
+    earlier links by these ids).
+
+    The digest is SHA-256 of the variant key's values as text (``str`` of each: a missing
+    value is ``None``, or ``nan`` where it was NaN) joined by U+001F. DuckDB finds the first
+    row of each variant, sorts them (missing last) and computes the digests over an Arrow
+    copy of the key; pandas keeps the rows."""
     key = list(VARIANT_KEY)
-    out = (
-        frame.drop_duplicates(subset=key)
-        .sort_values(key, na_position="last", kind="stable")
-        .reset_index(drop=True)
-    )
-    text = out[key].astype(str).agg("\x1f".join, axis=1)
-    out.insert(0, "unique_id", [hashlib.sha256(t.encode()).hexdigest()[:24] for t in text])
+    columns: dict[str, pd.Series] = {}
+    texts: list[str] = []
+    carried: list[str] = []  # text columns (where str() is not the value): the first row's
+    params: list[str] = []
+    for i, col in enumerate(key):
+        values = frame[col]
+        columns[f"k{i}"] = values
+        missing = values[values.isna()].astype(str).unique()
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") and (
+            len(missing) <= 1
+        ):
+            texts.append(f"coalesce(k{i}, ?)")  # str(value) is the value itself
+            params.append(str(missing[0]) if len(missing) else "None")
+        else:
+            columns[f"t{i}"] = values.astype(str)
+            texts.append(f"t{i}")
+            carried.append(f", arg_min(t{i}, row_) AS t{i}")
+    columns["row_"] = pd.Series(np.arange(len(frame), dtype=np.int64), index=frame.index)
+    keys = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+    by = ", ".join(f"k{i}" for i in range(len(key)))
+    with duckdb.connect() as con:
+        con.register("variant_keys", keys)
+        first = con.execute(
+            f"SELECT row_, substr(sha256(concat_ws(chr(31), {', '.join(texts)})), 1, 24) "
+            f"AS unique_id FROM (SELECT {by}, min(row_) AS row_{''.join(carried)} "
+            f"FROM variant_keys GROUP BY {by}) "
+            f"ORDER BY {', '.join(f'k{i} NULLS LAST' for i in range(len(key)))}",
+            params,
+        ).fetchnumpy()
+    out = frame.take(first["row_"]).reset_index(drop=True)
+    out.insert(0, "unique_id", np.asarray(first["unique_id"], dtype=object))
     return out
 
 

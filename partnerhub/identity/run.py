@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
+from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.index import assign_person_ids
-from partnerhub.identity.model import DEFAULT_THRESHOLD, link_records
+from partnerhub.identity.model import DEFAULT_MEMORY_LIMIT, DEFAULT_THRESHOLD, link_records
 from partnerhub.identity.pprl import prepare_encoded
 from partnerhub.identity.prepare import prepare_records
 from partnerhub.vault import IdentityStore
@@ -64,9 +65,12 @@ def link_partnership(
     threshold: float = DEFAULT_THRESHOLD,
     diagnostics: Path | None = None,
     on_commit: Callable[[Session, int, dict[str, Any]], object] | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    temp_directory: Path | None = None,
 ) -> LinkRunResult:
     """Link every current load's records into the person index. ``on_commit`` runs inside
-    the transaction that commits the run (the caller's audit entry)."""
+    the transaction that commits the run (the caller's audit entry). ``memory_limit`` and
+    ``temp_directory``: the linkage engine's (`partnership.toml`'s ``[linkage]``)."""
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
     source = identity.records_for_linkage(loads)
@@ -100,12 +104,18 @@ def link_partnership(
         previous_nodes=previous_nodes,
         diagnostics=diagnostics,
         decisions=control.review_decisions(),
+        memory_limit=memory_limit,
+        temp_directory=temp_directory,
     )
-    nodes = (
-        prepared.records[["unique_id", "partner", "record_key"]]
-        .merge(result.clusters, on="unique_id")
-        .groupby(["partner", "record_key"], as_index=False)["cluster_id"]
-        .first()
+    # a record's cluster: its first identifier variant's (its variants are linked by a
+    # deterministic edge, unless a steward has unlinked them)
+    variants = prepared.records[["unique_id", "partner", "record_key"]]
+    nodes = variants.merge(result.clusters, on="unique_id")
+    nodes = sort_frame(
+        nodes.loc[
+            ~nodes.duplicated(["partner", "record_key"]), ["partner", "record_key", "cluster_id"]
+        ],
+        ["partner", "record_key"],
     )
     previous = identity.person_index(previous_run.id if previous_run else None)
     used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import duckdb
 import ibis
+import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
@@ -122,6 +123,13 @@ class Backend(ABC):
         cols = ", ".join(f"{quote(name)} {SQL_TYPES.get(kind, kind)}" for name, kind in columns)
         self.execute(f"CREATE TABLE IF NOT EXISTS {self.qualified(table)} ({cols})")
 
+    def query_frame(
+        self, sql: str, columns: Sequence[str], params: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """Run one query and return its rows as a DataFrame with ``columns`` (values as
+        :meth:`query` gives them: str/None, ``datetime.date``, ...)."""
+        return pd.DataFrame(self.query(sql, params), columns=list(columns))
+
     def count(self, table: str, where: str = "", params: Sequence[Any] | None = None) -> int:
         sql = f"SELECT count(*) FROM {self.qualified(table)}" + (f" WHERE {where}" if where else "")
         return int(self.query(sql, params)[0][0])
@@ -156,6 +164,14 @@ class DuckDBBackend(Backend):
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return list(self._con.execute(sql, params).fetchall())
+
+    def query_frame(
+        self, sql: str, columns: Sequence[str], params: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        # through Arrow: the same values as query's tuples, without a Python tuple per row
+        frame: pd.DataFrame = self._con.sql(sql, params=params).to_arrow_table().to_pandas()
+        frame.columns = list(columns)
+        return frame
 
     def append_arrow(self, table: str, data: pa.Table) -> None:
         self._con.register("_partnerhub_incoming", data)

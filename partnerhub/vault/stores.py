@@ -228,12 +228,12 @@ class IdentityStore(_Store):
         if not ids:
             return pd.DataFrame(columns=cols)
         marks = ", ".join("?" for _ in ids)
-        rows = self.backend.query(
+        return self.backend.query_frame(
             f"SELECT {quoted_columns(cols)} FROM {self.backend.qualified(table_name)} "
             f"WHERE load_id IN ({marks})",
+            cols,
             ids,
         )
-        return pd.DataFrame(rows, columns=cols)
 
     def person_index(self, link_run: int | None) -> pd.DataFrame:
         """The index written by ``link_run`` (the control plane says which run is current)."""

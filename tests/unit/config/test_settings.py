@@ -25,6 +25,9 @@ def test_example_loads_and_resolves_relative_paths(tmp_path: Path) -> None:
     lookup = settings.resolve(settings.geography.postcode_lookup)
     assert lookup == (tmp_path / "p" / "geography" / "postcode_lookup.csv").resolve()
     assert settings.vault.url.startswith("duckdb://")
+    assert settings.linkage.memory_limit == "4GB"
+    spill = settings.resolve(settings.linkage.temp_directory)
+    assert spill == (tmp_path / "p" / "identity" / "linkage-spill").resolve()
 
 
 def test_write_example_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -54,6 +57,7 @@ def test_bad_toml_syntax(tmp_path: Path) -> None:
         (('url = "duckdb:///vault/vault.duckdb"', 'url = "mysql://x"'), r"vault.*duckdb://"),
         (('id = "acute"', 'id = "asc"'), r"partner id\(s\) \['asc'\] appear more than once"),
         (('id = "spells"', 'id = "Spells!"'), r"partner\.1\.dataset\.0\.id: String should match"),
+        (('memory_limit = "4GB"', 'memory_limit = "lots"'), r"linkage\.memory_limit: String"),
     ],
 )
 def test_mistakes_name_file_key_and_fix(

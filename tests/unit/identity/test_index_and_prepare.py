@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from partnerhub.identity import assign_person_ids, linkage_quality, prepare_records
@@ -82,3 +84,61 @@ def test_pairwise_quality_counts_pairs() -> None:
     assert (q["predicted_pairs"], q["true_pairs"]) == (3, 2)
     assert q["precision"] == 1 / 3 and q["recall"] == 1 / 2
     assert q["clusters_mixing_people"] == 1 and q["people_split"] == 1
+
+
+def test_variant_ids_are_digests_of_the_key_text_in_key_order() -> None:
+    """The ids stay what they were (incremental runs and stewards' decisions are keyed by
+    them): SHA-256 of str() of each key value joined by U+001F; rows sorted, missing last."""
+    import hashlib
+
+    import numpy as np
+
+    from partnerhub.identity.prepare import VARIANT_KEY, with_variant_ids
+
+    rows = [
+        ("gp", "k2", None, "ANN", "LEE", np.nan, "F", "XP1 4DJ"),
+        ("gp", "k1", "9434765919", "BOB", "SMYTH", "1941-12-03", "M", None),
+        ("gp", "k2", None, "ANN", "LEE", np.nan, "F", "XP1 4DJ"),  # the same variant again
+        ("acute", "k1", None, None, "SMYTH", "1941-12-03", "M", "XP1 4DJ"),
+        ("gp", "k2", None, "ANNE", "LEE", np.nan, "F", "XP1 4DJ"),
+        ("gp", "k3", None, "CY", "LEE", np.nan, None, None),  # sex: None here...
+        ("gp", "k4", None, "CY", "LEE", np.nan, np.nan, None),  # ...and NaN here
+    ]
+    frame = pd.DataFrame(rows, columns=list(VARIANT_KEY))
+    frame["extra"] = range(len(frame))
+    out = with_variant_ids(frame)
+    assert out["extra"].tolist() == [3, 1, 0, 4, 5, 6]  # sorted by the key; duplicates dropped
+    for row in out.itertuples(index=False):
+        text = "\x1f".join(str(getattr(row, c)) for c in VARIANT_KEY)
+        assert row.unique_id == hashlib.sha256(text.encode()).hexdigest()[:24]
+    # a missing NHS number is "None" in the text, a missing date of birth "nan"
+    assert (
+        out.loc[2, "unique_id"]
+        == hashlib.sha256(b"gp\x1fk2\x1fNone\x1fANN\x1fLEE\x1fnan\x1fF\x1fXP1 4DJ").hexdigest()[:24]
+    )
+
+
+def test_the_linkage_engine_keeps_to_its_memory_limit(tmp_path: Path) -> None:
+    from partnerhub.identity.model import connect_engine
+
+    con = connect_engine("512MB", tmp_path / "spill")
+    limit, temp = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone() or ("", "")
+    con.close()
+    assert limit in {"512.0 MB", "488.2 MiB"}, limit
+    assert temp == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()
+
+
+def test_sort_frame_sorts_as_pandas_does() -> None:
+    from partnerhub.identity.frames import sort_frame
+
+    frame = pd.DataFrame(
+        {
+            "a": ["b", "a", None, "b", "é", "Z", "a"],
+            "b": ["x", "y", "x", None, "x", "x", "y"],
+            "n": range(7),
+        }
+    )
+    expected = frame.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(sort_frame(frame, ["a", "b"]), expected)
