@@ -115,13 +115,15 @@ def validate(
 
     from partnerhub.ingest.load import _dataset
     from partnerhub.ingest.quality import contract_of, quality_report
-    from partnerhub.ingest.validate import stage_and_validate
+    from partnerhub.ingest.stage import stage_extract
+    from partnerhub.ingest.validate import validate_staged
 
     settings = load_partnership(config)
     contract = contract_of(settings, _dataset(settings, partner, dataset))
     con = duckdb.connect()
     try:
-        staged, counts = stage_and_validate(con, file, contract, date.today())
+        staged = stage_extract(con, file, contract)
+        counts = validate_staged(con, contract, date.today(), staged.ragged)
         summary = quality_report(con, staged, counts, contract)
         problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
     finally:

@@ -20,13 +20,7 @@ from partnerhub.ingest.quality import check_file, check_partnership, contract_of
 from partnerhub.ingest.read import RawExtract, read_extract
 from partnerhub.ingest.split import Split, split_staged, stage_lookup
 from partnerhub.ingest.stage import Staged, stage_extract
-from partnerhub.ingest.validate import (
-    CheckCounts,
-    Checked,
-    stage_and_validate,
-    validate_extract,
-    validate_staged,
-)
+from partnerhub.ingest.validate import CheckCounts, Checked, validate_extract, validate_staged
 
 __all__ = [
     "CheckCounts",
@@ -49,7 +43,6 @@ __all__ = [
     "read_extract",
     "recover",
     "split_staged",
-    "stage_and_validate",
     "stage_extract",
     "stage_lookup",
     "validate_extract",

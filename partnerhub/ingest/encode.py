@@ -24,7 +24,8 @@ import duckdb
 from partnerhub.geography import AREA_FIELDS, PostcodeLookup
 from partnerhub.identity.pprl import EncodingSecret, encode_identifiers
 from partnerhub.ingest.split import area_join, stage_lookup
-from partnerhub.ingest.validate import stage_and_validate
+from partnerhub.ingest.stage import stage_extract
+from partnerhub.ingest.validate import validate_staged
 from partnerhub.schema import DatasetContract
 from partnerhub.schema.contracts import IDENTIFIER_FIELDS, encoded_contract
 from partnerhub.vault.backend import quote
@@ -58,7 +59,8 @@ def encode_extract(
     target = encoded_contract(contract)
     con = duckdb.connect()
     try:
-        staged, counts = stage_and_validate(con, file, contract, today or date.today())
+        staged = stage_extract(con, file, contract)
+        counts = validate_staged(con, contract, today or date.today(), staged.ragged)
         stage_lookup(con, lookup)
         fields = {r[0] for r in con.execute("DESCRIBE valid").fetchall()}
         areas = area_join(contract, fields)

@@ -46,7 +46,8 @@ from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import identity_table, stage_lookup, stage_split
-from partnerhub.ingest.validate import stage_and_validate
+from partnerhub.ingest.stage import stage_extract
+from partnerhub.ingest.validate import validate_staged
 from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
 from partnerhub.vault.backend import StagedRows
@@ -251,7 +252,7 @@ def ingest_file(
     con = staging if staging is not None else duckdb.connect()
     try:
         try:
-            staged, counts = stage_and_validate(con, file, contract, today or date.today())
+            staged = stage_extract(con, file, contract)
         except ContractError as exc:
             load_id = stores.control.reject_load(
                 message=str(exc),
@@ -266,6 +267,7 @@ def ingest_file(
             )
             stores.audit.write_anchor()
             return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
+        counts = validate_staged(con, contract, today or date.today(), staged.ragged)
         previous = stores.control.current_loads().get((partner, dataset))
         prev_report = _json(previous.report) if previous is not None else None
         report = quality_report(con, staged, counts, contract, prev_report)

@@ -15,8 +15,8 @@ import duckdb
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
-from partnerhub.ingest.stage import Staged
-from partnerhub.ingest.validate import CheckCounts, stage_and_validate
+from partnerhub.ingest.stage import Staged, stage_extract
+from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.schema import DatasetContract, builtin_contract, load_contract
 from partnerhub.vault.backend import quote
 
@@ -145,7 +145,8 @@ def check_file(path: Path, contract: DatasetContract, today: date) -> dict[str, 
     """Stage and validate one file in a throw-away database; return its quality report."""
     con = duckdb.connect()
     try:
-        staged, counts = stage_and_validate(con, path, contract, today)
+        staged = stage_extract(con, path, contract)
+        counts = validate_staged(con, contract, today, staged.ragged)
         return quality_report(con, staged, counts, contract)
     finally:
         con.close()

@@ -5,8 +5,7 @@ Two readers give the same staged table ``raw`` (one text column per contract col
 
 * the **fast reader** hands a CSV to DuckDB's ``read_csv`` — used when the file is plainly laid
   out: a header without quotes, and exactly one physical line per record (so line numbers are
-  exact; the validation pass that parses the file confirms it). Non-UTF-8 encodings are
-  transcoded to UTF-8 first.
+  exact). Non-UTF-8 encodings are transcoded to UTF-8 first.
 * the **careful reader** (:func:`~partnerhub.ingest.read.read_extract`) handles everything else
   (ragged rows, embedded newlines, huge fields, Parquet, Excel) and explains any file it cannot
   read. It runs whenever the fast reader has any doubt, so the fast reader never decides what a
@@ -38,31 +37,19 @@ class Staged:
     """What :func:`stage_extract` put in the ``raw`` table."""
 
     path: Path
-    rows: int  # rows in ``raw`` (fast reader: lines after the header, until validation counts)
+    rows: int  # rows in ``raw``
     ragged: pd.DataFrame  # line, fields, reason: rows that could not be split into columns
     warnings: tuple[str, ...] = field(default=())
     reader: str = "careful"
-    # The staged rows as SQL: the ``raw`` table, or (fast reader) a query that parses the file
-    # itself, with its bound parameters — parsed once, by the validation pass that reads it.
-    query: str = f"SELECT * FROM {RAW}"
-    params: tuple[str, ...] = ()
-    numbered: bool = True  # the query has ``_line``; else its rows are lines 2, 3, ... in order
 
     @property
     def received(self) -> int:
         return self.rows + len(self.ragged)
 
 
-def stage_extract(
-    con: duckdb.DuckDBPyConnection, path: Path, contract: DatasetContract, *, careful: bool = False
-) -> Staged:
-    """Stage ``path`` in ``con``; raise a ContractError if it cannot be read.
-
-    The careful reader puts the rows in table ``raw``; the fast reader gives a query over the
-    file (``Staged.query``), which the validation pass parses; use
-    :func:`~partnerhub.ingest.validate.stage_and_validate`, which confirms the fast reader's
-    result (and stages again with ``careful=True`` when in doubt)."""
-    if not careful and contract.file.format == "csv" and path.is_file():
+def stage_extract(con: duckdb.DuckDBPyConnection, path: Path, contract: DatasetContract) -> Staged:
+    """Put ``path`` in ``con`` as table ``raw``; raise a ContractError if it cannot be read."""
+    if contract.file.format == "csv" and path.is_file():
         staged = _fast_csv(con, path, contract)
         if staged is not None:
             return staged
@@ -110,43 +97,44 @@ def _fast_csv(
     if len(set(header)) != len(header) or "" in header:
         return None
     check_header(path, header, list(contract.column_names), contract)
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    columns = "{" + ", ".join(f"'{_sql_str(h)}': 'VARCHAR'" for h in header) + "}"
+    with tempfile.TemporaryDirectory(prefix="partnerhub-stage-") as tmp:
+        source = path
+        if encoding != "utf-8" or had_bom:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            source = Path(tmp) / "extract.csv"
+            source.write_bytes(text.encode("utf-8"))
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        columns = "{" + ", ".join(f"'{_sql_str(h)}': 'VARCHAR'" for h in header) + "}"
+        try:
+            con.execute("DROP TABLE IF EXISTS _raw_file")
+            con.execute(
+                "CREATE TEMP TABLE _raw_file AS SELECT * FROM read_csv(?, delim = ?, "
+                f"quote = '\"', escape = '\"', header = true, columns = {columns}, "
+                "auto_detect = false, strict_mode = true, null_padding = false, "
+                f"max_line_size = {_FAST_MAX_FIELD * 2})",
+                [str(source), contract.file.delimiter],
+            )
+        except duckdb.Error:
+            con.execute("DROP TABLE IF EXISTS _raw_file")
+            return None
+    n = int(con.execute("SELECT count(*) FROM _raw_file").fetchall()[0][0])
+    if n != lines - 1:  # blank lines, embedded newlines: line numbers would be wrong
+        con.execute("DROP TABLE _raw_file")
+        return None
     present = set(header)
     cols = ", ".join(
         f"{quote(c)}" if c in present else f"CAST(NULL AS VARCHAR) AS {quote(c)}"
         for c in contract.column_names
     )
-    reader = (
-        "read_csv(?, delim = ?, "
-        f"quote = '\"', escape = '\"', header = true, columns = {columns}, "
-        "auto_detect = false, strict_mode = true, null_padding = false, "
-        f"max_line_size = {_FAST_MAX_FIELD * 2})"
-    )
+    con.execute(f"DROP VIEW IF EXISTS {RAW}")
     con.execute(f"DROP TABLE IF EXISTS {RAW}")
-    query = f"SELECT {cols} FROM {reader}"
-    params: tuple[str, ...] = (str(path), contract.file.delimiter)
-    if encoding != "utf-8" or had_bom:
-        # Transcoded to UTF-8 in a temporary file, which must not outlive this call: parsed
-        # into ``raw`` now (in file order, without line numbers).
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            return None
-        with tempfile.TemporaryDirectory(prefix="partnerhub-stage-") as tmp:
-            source = Path(tmp) / "extract.csv"
-            source.write_bytes(text.encode("utf-8"))
-            try:
-                con.execute(
-                    f"CREATE TEMP TABLE {RAW} AS {query}", [str(source), contract.file.delimiter]
-                )
-            except duckdb.Error:
-                con.execute(f"DROP TABLE IF EXISTS {RAW}")
-                return None
-        query, params = f"SELECT * FROM {RAW}", ()
+    con.execute(f"CREATE TEMP VIEW {RAW} AS SELECT {cols}, rowid + 2 AS _line FROM _raw_file")
     empty = pd.DataFrame(columns=["line", "fields", "reason"])
     warnings = header_warnings(header, list(contract.column_names))
-    return Staged(path, lines - 1, empty, warnings, "fast", query, params, numbered=False)
+    return Staged(path, n, empty, warnings, "fast")
 
 
 def _sql_str(text: str) -> str:

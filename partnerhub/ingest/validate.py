@@ -4,24 +4,22 @@ A row is loaded only if every value in it is valid; otherwise it goes to quarant
 line per problem (file line, column, value, reason) for the partner to fix and re-send. Nothing
 is dropped silently: received = valid + quarantined.
 
-:func:`validate_staged` works on the ``raw`` table (or the fast reader's query) in DuckDB (see
-:mod:`.stage`) and leaves two relations beside it: ``valid`` (typed values named by canonical
-field, plus ``_line``) and ``quarantine``. The checks are SQL expressions, so a million rows
-validate in about a second.
+:func:`validate_staged` works on the ``raw`` table in DuckDB (see :mod:`.stage`) and leaves two
+relations beside it: ``valid`` (typed values named by canonical field, plus ``_line``) and
+``quarantine``. The checks are SQL expressions, so a million rows validate in about a second.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from partnerhub.identity.pprl import BLOOM_BITS, ENCODING_VERSION
 from partnerhub.ingest.read import RawExtract
-from partnerhub.ingest.stage import RAW, Staged, stage_extract, stage_frame
+from partnerhub.ingest.stage import RAW, stage_frame
 from partnerhub.schema import DatasetContract
 from partnerhub.schema.contracts import ContractColumn
 from partnerhub.schema.identifiers import UK_POSTCODE_RE
@@ -33,7 +31,6 @@ __all__ = [
     "ROW_ID_FIELDS",
     "CheckCounts",
     "Checked",
-    "stage_and_validate",
     "validate_extract",
     "validate_staged",
 ]
@@ -183,16 +180,10 @@ def validate_staged(
     contract: DatasetContract,
     today: date,
     ragged: pd.DataFrame | None = None,
-    *,
-    query: str = f"SELECT * FROM {RAW}",
-    params: tuple[str, ...] = (),
-    numbered: bool = True,
 ) -> CheckCounts:
-    """Validate ``raw`` (or the rows of ``query``, e.g. the fast reader's parse of the file,
-    with its bound ``params``; if not ``numbered``, the query has no ``_line`` and its rows are
-    the file's lines from line 2 on, in order); leave the view ``valid`` (typed rows named by
-    canonical field, with ``_line``), the table ``quarantine`` (line, column, value, reason),
-    and the ``checked`` view over ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
+    """Validate ``raw``; leave the view ``valid`` (typed rows named by canonical field, with
+    ``_line``), the table ``quarantine`` (line, column, value, reason), and the ``checked`` view
+    over ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
     cols = contract.columns
     texts = ", ".join(f"{_trimmed(quote(c.name))} AS _t{i}" for i, c in enumerate(cols))
     nhs = [i for i, c in enumerate(cols) if c.maps_to == "nhs_number"]
@@ -207,18 +198,11 @@ def validate_staged(
     # One materialised pass computes every typed value once (``_typed``); reasons are cheap
     # CASE expressions over it, read through the ``checked`` view. Duplicate ids need a window
     # over the whole file, so they are found once, into a small table.
-    # Unnumbered rows are numbered by their position in ``_typed`` (a table made by one
-    # statement keeps the order it was given): no window, so the file is parsed and typed in
-    # parallel.
-    line = "_line, " if numbered else ""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {line}{text_cols}, {typed} "
-        f"FROM (SELECT *{numbers} FROM (SELECT *{digits} FROM (SELECT {line}{texts} "
-        f"FROM ({query}))))",
-        list(params),
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _line, {text_cols}, {typed} "
+        f"FROM (SELECT *{numbers} FROM (SELECT *{digits} FROM (SELECT _line, {texts} FROM {RAW})))"
     )
-    line = "" if numbered else "rowid + 2 AS _line, "
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _values AS SELECT {line}*{same} FROM _typed")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _values AS SELECT *{same} FROM _typed")
     con.execute("DROP VIEW IF EXISTS checked")
     con.execute(f"CREATE TEMP VIEW checked AS SELECT *, {reasons} FROM _values")
     dups = []
@@ -266,7 +250,7 @@ def validate_staged(
         ') ORDER BY line, "column", reason'
     )
     con.unregister("_ragged")
-    rows = _scalar(con, "SELECT count(*) FROM _typed")
+    rows = _scalar(con, f"SELECT count(*) FROM {RAW}")
     valid = _scalar(con, "SELECT count(*) FROM valid")
     quarantined = _scalar(con, "SELECT count(DISTINCT line) FROM quarantine")
     return CheckCounts(rows + len(ragged), valid, quarantined)
@@ -275,36 +259,6 @@ def validate_staged(
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchall()[0]
     return int(row[0]) if row is not None else 0
-
-
-def stage_and_validate(
-    con: duckdb.DuckDBPyConnection, path: Path, contract: DatasetContract, today: date
-) -> tuple[Staged, CheckCounts]:
-    """Stage ``path`` (:func:`~partnerhub.ingest.stage.stage_extract`) and validate it.
-
-    The fast reader's file is parsed by the validation pass itself (one pass, no staged copy).
-    If DuckDB cannot parse it strictly, or finds a different number of records than the file
-    has lines (blank lines, newlines inside quotes), the file is staged again by the careful
-    reader and validated from that: the fast reader never decides what a malformed file means.
-    """
-    staged = stage_extract(con, path, contract)
-    if staged.reader == "fast":
-        try:
-            counts = validate_staged(
-                con,
-                contract,
-                today,
-                staged.ragged,
-                query=staged.query,
-                params=staged.params,
-                numbered=staged.numbered,
-            )
-        except duckdb.Error:
-            counts = None
-        if counts is not None and counts.received == staged.rows:
-            return staged, counts
-        staged = stage_extract(con, path, contract, careful=True)
-    return staged, validate_staged(con, contract, today, staged.ragged)
 
 
 def validate_extract(raw: RawExtract, contract: DatasetContract, today: date) -> Checked:

@@ -19,7 +19,7 @@ from partnerhub.ingest import (
     ingest_file,
     open_stores,
     read_extract,
-    stage_and_validate,
+    stage_extract,
     validate_extract,
 )
 from partnerhub.ingest.stage import stage_frame
@@ -146,12 +146,8 @@ def _careful_raw(path: Path, c: object) -> pd.DataFrame:
 
 def _staged_raw(path: Path, c: object) -> tuple[str, pd.DataFrame]:
     con = duckdb.connect()
-    staged, _ = stage_and_validate(con, path, c, TODAY)  # type: ignore[arg-type]
-    query = staged.query
-    if not staged.numbered:
-        query = f"SELECT *, row_number() OVER () + 1 AS _line FROM ({query})"
-    rows = con.execute(f"SELECT * FROM ({query}) ORDER BY _line", list(staged.params))
-    return staged.reader, rows.fetchdf()
+    staged = stage_extract(con, path, c)  # type: ignore[arg-type]
+    return staged.reader, con.execute("SELECT * FROM raw ORDER BY _line").fetchdf()
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -21,8 +21,9 @@ from partnerhub.geography import load_postcode_lookup
 from partnerhub.ingest import (
     PseudonymisationKey,
     split_staged,
-    stage_and_validate,
+    stage_extract,
     stage_lookup,
+    validate_staged,
 )
 from partnerhub.schema import builtin_contract
 from partnerhub.synth.partnership import generate
@@ -63,8 +64,8 @@ def test_sql_hmac_equals_python_hmac(secret: bytes, partner: str, local: str) ->
 def test_no_identifier_reaches_the_attributes(partnership: Path, name: str) -> None:
     c = builtin_contract(name)
     con = duckdb.connect()
-    path = partnership / "extracts" / c.partner / f"{c.dataset}.csv"
-    _, counts = stage_and_validate(con, path, c, date(2025, 4, 1))
+    staged = stage_extract(con, partnership / "extracts" / c.partner / f"{c.dataset}.csv", c)
+    counts = validate_staged(con, c, date(2025, 4, 1), staged.ragged)
     lookup = load_postcode_lookup(partnership / "geography" / "postcode_lookup.csv")
     stage_lookup(con, lookup)
     valid = con.execute("SELECT * FROM valid ORDER BY _line").fetchdf()
