@@ -175,8 +175,8 @@ three times each, alternately.
 | rows loaded / quarantined | {int(r["loaded"]):,} / {int(r["quarantined"]):,} | |
 | reader | {r["reader"]} | |
 
-The ingest time covers hashing the file, parsing it (DuckDB's CSV reader, in the same pass
-that types and checks every value), the quality report, HMAC-SHA256 record keys,
+The ingest time covers hashing the file, reading it (DuckDB's CSV reader), typing and
+checking every value in SQL, the quality report, HMAC-SHA256 record keys,
 postcode → area resolution at each row's date, and committed writes to three stores (identity
 store and vault, DuckDB files; control plane, SQLite). The baseline only parses the file into
 memory.
