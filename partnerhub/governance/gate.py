@@ -140,6 +140,13 @@ def _protect_aggregate(table: AggregateTable, settings: Any) -> tuple[pd.DataFra
     return out, notes
 
 
+def _check_releaser(principal: Principal) -> None:
+    if principal.role not in _RELEASERS:
+        raise PermissionDeniedError(
+            f"only analysts can request releases; you are {principal.role or 'not signed in'}"
+        )
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -181,10 +188,7 @@ class Gate:
     def release_counts(
         self, principal: Principal, query: CountQuery, purpose: str, title: str | None = None
     ) -> Release:
-        if principal.role not in _RELEASERS:
-            raise PermissionDeniedError(
-                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
-            )
+        _check_releaser(principal)
         assert principal.partner is not None
         table_name = self._tables.get((query.partner, query.dataset))
         if table_name is None:
@@ -235,15 +239,7 @@ class Gate:
         """Release a capability's aggregate (an indicator by area, say): policy check for
         ``fields`` → ``build`` computes counts in the vault → disclosure control → the
         capability derives its table from the protected counts → stored and audited."""
-        if principal.role not in _RELEASERS:
-            raise PermissionDeniedError(
-                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
-            )
-        assert principal.partner is not None
-        request = ReleaseRequest(
-            recipient=principal.partner, purpose=purpose, output_kind=output_kind, fields=fields
-        )
-        agreement = authorise(self.agreements, request, self._today())
+        agreement = self._authorise(principal, purpose, output_kind, fields)
         if self._vault is None:
             raise UserError("this gate has no vault to compute from")
         vault = self._vault()
@@ -273,18 +269,25 @@ class Gate:
         partner dataset), disclosure control of its counts (``protect_published_rows``: a
         row with a small count loses its counts and the ``dependent`` values derived from
         them), stored and audited like every release."""
-        if principal.role not in _RELEASERS:
-            raise PermissionDeniedError(
-                f"only analysts can request releases; you are {principal.role or 'not signed in'}"
-            )
-        assert principal.partner is not None
-        request = ReleaseRequest(
-            recipient=principal.partner, purpose=purpose, output_kind="aggregate", fields=[]
-        )
-        agreement = authorise(self.agreements, request, self._today())
+        agreement = self._authorise(principal, purpose, "aggregate", [])
         out, notes = protect_published_rows(table, counts, dependent, agreement.disclosure_settings)
         content = out.to_csv(index=False)
         return self._store(principal, agreement, purpose, title, query, content, notes, len(out))
+
+    def _authorise(
+        self,
+        principal: Principal,
+        purpose: str,
+        output_kind: str,
+        fields: Sequence[tuple[str, str, str]],
+    ) -> Agreement:
+        """The agreement letting an analyst's partner receive this output, or an error."""
+        _check_releaser(principal)
+        assert principal.partner is not None
+        request = ReleaseRequest(
+            recipient=principal.partner, purpose=purpose, output_kind=output_kind, fields=fields
+        )
+        return authorise(self.agreements, request, self._today())
 
     def _store(
         self,
