@@ -86,7 +86,8 @@ people = source.merge(truth, on=["partner", "record_key"]).groupby("partner")["t
 print(json.dumps({"seconds": elapsed, "peak_rss": rss, "records": run.records,
                   "variants": run.summary["identifier_variants"], "people": run.people,
                   "people_per_extract": {k: int(v) for k, v in people.nunique().items()},
-                  "f1": q["f1"], "precision": q["precision"], "recall": q["recall"]}))
+                  "f1": q["f1"], "precision": q["precision"], "recall": q["recall"],
+                  "phases": run.summary["seconds"]}))
 """
 
 # Bare Splink: the same prepared records, settings, training, prediction threshold, clustering
@@ -98,29 +99,39 @@ from pathlib import Path
 import duckdb, pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 from partnerhub.identity.model import DEFAULT_THRESHOLD, _SEED, settings
+from partnerhub.timing import Stopwatch
 root, memory_limit = Path(sys.argv[1]), sys.argv[2]
 spill = root / "bare-splink-spill"
 spill.mkdir(exist_ok=True)
 records = pd.read_parquet(root / "prepared.parquet")
+watch = Stopwatch()
 t = time.perf_counter()
-con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
-db_api = DuckDBAPI(con)
-table = db_api.register(records, table_name="records")
+with watch.phase("load records into the engine"):
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
+    db_api = DuckDBAPI(con)
+    table = db_api.register(records, table_name="records")
 linker = Linker(table, settings(), log_level=logging.ERROR)
-linker.training.estimate_probability_two_random_records_match(
-    [block_on("nhs_number", "dob")], recall=0.8)
-linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
-linker.training.estimate_parameters_using_expectation_maximisation(
-    block_on("dob"), estimate_without_term_frequencies=True)
-linker.training.estimate_parameters_using_expectation_maximisation(
-    block_on("postcode_district", "family_metaphone"), estimate_without_term_frequencies=True)
-predictions = linker.inference.predict(threshold_match_probability=DEFAULT_THRESHOLD)
-clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-    predictions, threshold_match_probability=DEFAULT_THRESHOLD).as_pandas_dataframe()
+with watch.phase("estimate lambda"):
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number", "dob")], recall=0.8)
+with watch.phase("estimate u"):
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
+with watch.phase("estimate m (EM)"):
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("dob"), estimate_without_term_frequencies=True)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("postcode_district", "family_metaphone"),
+        estimate_without_term_frequencies=True)
+with watch.phase("predict (score blocked pairs)"):
+    predictions = linker.inference.predict(threshold_match_probability=DEFAULT_THRESHOLD)
+with watch.phase("cluster"):
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=DEFAULT_THRESHOLD).as_pandas_dataframe()
 elapsed = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": elapsed, "peak_rss": rss, "records": len(records),
-                  "clusters": int(clusters["cluster_id"].nunique())}))
+                  "clusters": int(clusters["cluster_id"].nunique()),
+                  "phases": watch.seconds}))
 """
 
 
@@ -148,6 +159,8 @@ def bench_link(partnership: Path, work: Path) -> dict[str, Any]:
         "f1": ours["f1"],
         "precision": ours["precision"],
         "recall": ours["recall"],
+        "phases": ours["phases"],
+        "baseline_phases": bare["phases"],
     }
 
 
@@ -187,8 +200,20 @@ cluster, keep person ids stable, write the index and the review pairs. Bare Spli
 already standardised records and runs the same training, prediction at the link threshold (0.9)
 and clustering, nothing else. Peak memory is the max RSS of each side's whole process (Python,
 pandas and DuckDB).
+
+Where the time goes (wall seconds per phase; a phase bare Splink does not have is blank):
+
+| phase | `partnerhub link` | bare Splink |
+|---|---|---|
+{_phase_rows(link["phases"], link["baseline_phases"])}
 """
     write_section("link", section)
+
+
+def _phase_rows(ours: dict[str, float], bare: dict[str, float]) -> str:
+    names = list(ours) + [n for n in bare if n not in ours]
+    cell = lambda d, n: f"{d[n]:.1f}" if n in d else ""  # noqa: E731
+    return "\n".join(f"| {n} | {cell(ours, n)} | {cell(bare, n)} |" for n in names)
 
 
 def main() -> None:

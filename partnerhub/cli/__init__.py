@@ -441,6 +441,15 @@ def _print_link(run_id: int, summary: dict[str, Any]) -> None:
         console.print(f"person ids changed since run {summary['previous_run']}: {changes}")
     elif summary["previous_run"]:
         console.print(f"every person id of run {summary['previous_run']} kept")
+    seconds = summary.get("seconds", {})
+    if seconds:
+        slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
+        console.print(
+            f"Took {sum(seconds.values()):.1f} s; most in "
+            + ", ".join(f"{name} {s:.1f} s" for name, s in slowest)
+            + ".",
+            highlight=False,
+        )
 
 
 @app.command(name="quarantine")

@@ -18,7 +18,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from partnerhub.errors import PartnerHubError
 from partnerhub.identity.diagnostics import write_diagnostics
 from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
+from partnerhub.timing import Stopwatch
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -183,6 +184,7 @@ class LinkResult:
     review: pd.DataFrame  # pairs in the review band: unique_id_l, unique_id_r, match_probability
     decisions_applied: int = 0  # edges added or removed by stewards' decisions
     labels: int = 0  # match decisions used as labels to re-estimate m
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
 
 def _check_blocking(table: Any) -> dict[str, int]:
@@ -262,133 +264,146 @@ def link_records(
     a private temporary one, removed afterwards).
     """
     logging.getLogger("splink").setLevel(logging.ERROR)
+    watch = Stopwatch()
     spill: tempfile.TemporaryDirectory[str] | None = None
     if temp_directory is None:
         spill = tempfile.TemporaryDirectory(prefix="partnerhub-link-")
         temp_directory = Path(spill.name)
-    con = connect_engine(memory_limit, temp_directory)
-    db_api = DuckDBAPI(con)
-    encoded = "given_bf" in records.columns
-    _create_records(con, records, encoded)
-    table = db_api.register("records", table_name="records")
-    comparisons = _check_blocking(table)
+    with watch.phase("load records into the engine"):
+        con = connect_engine(memory_limit, temp_directory)
+        db_api = DuckDBAPI(con)
+        encoded = "given_bf" in records.columns
+        _create_records(con, records, encoded)
+        table = db_api.register("records", table_name="records")
+    with watch.phase("count blocking comparisons"):
+        comparisons = _check_blocking(table)
     incremental = model is not None and previous_edges is not None
     if model is not None:
         linker = Linker(table, model, log_level=logging.ERROR)
     else:
         linker = Linker(table, settings(encoded), log_level=logging.ERROR)
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("nhs_number", "dob")], recall=0.8
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("dob"), estimate_without_term_frequencies=True
-        )
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("postcode_district", "family_metaphone"),
-            estimate_without_term_frequencies=True,
-        )
+        with watch.phase("estimate lambda"):
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on("nhs_number", "dob")], recall=0.8
+            )
+        with watch.phase("estimate u"):
+            linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
+        with watch.phase("estimate m (EM)"):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on("dob"), estimate_without_term_frequencies=True
+            )
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on("postcode_district", "family_metaphone"),
+                estimate_without_term_frequencies=True,
+            )
     present = set(records["unique_id"])
     decided = decisions if decisions is not None else pd.DataFrame(columns=[*_PAIR, "decision"])
     labels = match_labels(decided, present)
     if model is None and len(labels):
-        con.register("_labels", labels)
-        con.execute("CREATE TABLE review_labels AS SELECT * FROM _labels")
-        linker.training.estimate_m_from_pairwise_labels("review_labels")
+        with watch.phase("estimate m (review labels)"):
+            con.register("_labels", labels)
+            con.execute("CREATE TABLE review_labels AS SELECT * FROM _labels")
+            linker.training.estimate_m_from_pairwise_labels("review_labels")
     low = min(REVIEW_LOW, threshold)
     scored = 0
     scored_tables: list[str] = []
-    if incremental:
-        assert previous_edges is not None
-        present = set(records["unique_id"])
-        known = set(previous_nodes)
-        con.register("_known", pd.DataFrame({"unique_id": sorted(known)}, dtype=object))
-        con.execute(
-            "CREATE TABLE new_records AS SELECT * FROM records "
-            "WHERE unique_id NOT IN (SELECT unique_id FROM _known)"
-        )
-        con.execute(
-            "CREATE TABLE old_records AS SELECT * FROM records "
-            "WHERE unique_id IN (SELECT unique_id FROM _known)"
-        )
-        new = con.execute("SELECT count(*) FROM new_records").fetchall()[0][0]
-        old = con.execute("SELECT count(*) FROM old_records").fetchall()[0][0]
-        kept = previous_edges.loc[
-            previous_edges["unique_id_l"].isin(present)
-            & previous_edges["unique_id_r"].isin(present)
-        ]
-        con.register("_kept", kept[["unique_id_l", "unique_id_r"]])
-        con.execute("CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM _kept")
-        if new:
-            for column in ("given_name", "family_name", "postcode"):
-                linker.table_management.compute_tf_table(column)
-            new_table = db_api.register("new_records", table_name="new_records")
-            parts = [linker.inference.predict_within(new_table, threshold_match_probability=low)]
-            if old:
-                old_table = db_api.register("old_records", table_name="old_records")
-                parts.append(
-                    linker.inference.predict_between(
-                        old_table, new_table, threshold_match_probability=low
+    with watch.phase("predict (score blocked pairs)"):
+        if incremental:
+            assert previous_edges is not None
+            present = set(records["unique_id"])
+            known = set(previous_nodes)
+            con.register("_known", pd.DataFrame({"unique_id": sorted(known)}, dtype=object))
+            con.execute(
+                "CREATE TABLE new_records AS SELECT * FROM records "
+                "WHERE unique_id NOT IN (SELECT unique_id FROM _known)"
+            )
+            con.execute(
+                "CREATE TABLE old_records AS SELECT * FROM records "
+                "WHERE unique_id IN (SELECT unique_id FROM _known)"
+            )
+            new = con.execute("SELECT count(*) FROM new_records").fetchall()[0][0]
+            old = con.execute("SELECT count(*) FROM old_records").fetchall()[0][0]
+            kept = previous_edges.loc[
+                previous_edges["unique_id_l"].isin(present)
+                & previous_edges["unique_id_r"].isin(present)
+            ]
+            con.register("_kept", kept[["unique_id_l", "unique_id_r"]])
+            con.execute("CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM _kept")
+            if new:
+                for column in ("given_name", "family_name", "postcode"):
+                    linker.table_management.compute_tf_table(column)
+                new_table = db_api.register("new_records", table_name="new_records")
+                parts = [
+                    linker.inference.predict_within(new_table, threshold_match_probability=low)
+                ]
+                if old:
+                    old_table = db_api.register("old_records", table_name="old_records")
+                    parts.append(
+                        linker.inference.predict_between(
+                            old_table, new_table, threshold_match_probability=low
+                        )
                     )
-                )
-            for part in parts:
-                scored += 1
-                scored_tables.append(part.physical_name)
-                con.execute(
-                    f"INSERT INTO edges SELECT unique_id_l, unique_id_r FROM {part.physical_name} "
-                    f"WHERE match_probability >= {float(threshold)!r}"
-                )
-        new_ids = "(SELECT unique_id FROM new_records)"
-        involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
-    else:
-        predictions = linker.inference.predict(threshold_match_probability=low)
-        scored_tables.append(predictions.physical_name)
-        con.execute(
-            "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
-            f"{predictions.physical_name} WHERE match_probability >= {float(threshold)!r}"
-        )
-        involving_new = ""
+                for part in parts:
+                    scored += 1
+                    scored_tables.append(part.physical_name)
+                    con.execute(
+                        "INSERT INTO edges SELECT unique_id_l, unique_id_r "
+                        f"FROM {part.physical_name} WHERE match_probability >= {float(threshold)!r}"
+                    )
+            new_ids = "(SELECT unique_id FROM new_records)"
+            involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
+        else:
+            predictions = linker.inference.predict(threshold_match_probability=low)
+            scored_tables.append(predictions.physical_name)
+            con.execute(
+                "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
+                f"{predictions.physical_name} WHERE match_probability >= {float(threshold)!r}"
+            )
+            involving_new = ""
     deterministic = (
         "SELECT l.unique_id, r.unique_id FROM records l JOIN records r "
         "ON {on} AND l.unique_id < r.unique_id" + involving_new
     )
-    con.execute(
-        "INSERT INTO edges "
-        + deterministic.format(on="l.partner = r.partner AND l.record_key = r.record_key")
-    )
-    con.execute(
-        "INSERT INTO edges "
-        + deterministic.format(on="l.nhs_number = r.nhs_number AND l.dob = r.dob")
-    )
-    edges = con.execute(
-        "SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, "
-        "greatest(unique_id_l, unique_id_r) AS unique_id_r FROM edges ORDER BY ALL"
-    ).fetchdf()
-    edges, applied = apply_decisions(edges, decided, present)
-    band = " UNION ALL ".join(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {t} "
-        f"WHERE match_probability < {float(threshold)!r}"
-        for t in scored_tables
-    )
-    review = (
+    with watch.phase("deterministic edges"):
         con.execute(
-            "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, "
-            "greatest(unique_id_l, unique_id_r) AS unique_id_r, "
-            f"max(match_probability) AS match_probability FROM ({band}) GROUP BY ALL ORDER BY ALL"
+            "INSERT INTO edges "
+            + deterministic.format(on="l.partner = r.partner AND l.record_key = r.record_key")
+        )
+        con.execute(
+            "INSERT INTO edges "
+            + deterministic.format(on="l.nhs_number = r.nhs_number AND l.dob = r.dob")
+        )
+        edges = con.execute(
+            "SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, "
+            "greatest(unique_id_l, unique_id_r) AS unique_id_r FROM edges ORDER BY ALL"
         ).fetchdf()
-        if scored_tables
-        else pd.DataFrame(columns=[*_PAIR, "match_probability"])
-    )
-    linked = set(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True))
-    keep = [
-        (a, b) not in linked
-        for a, b in zip(review["unique_id_l"], review["unique_id_r"], strict=True)
-    ]
-    review = review[keep].reset_index(drop=True)
-    nodes = records[["unique_id"]]
-    clusters = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api=db_api, node_id_column_name="unique_id"
-    ).as_pandas_dataframe()
+        edges, applied = apply_decisions(edges, decided, present)
+    with watch.phase("review band"):
+        band = " UNION ALL ".join(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {t} "
+            f"WHERE match_probability < {float(threshold)!r}"
+            for t in scored_tables
+        )
+        review = (
+            con.execute(
+                "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, "
+                "greatest(unique_id_l, unique_id_r) AS unique_id_r, "
+                "max(match_probability) AS match_probability "
+                f"FROM ({band}) GROUP BY ALL ORDER BY ALL"
+            ).fetchdf()
+            if scored_tables
+            else pd.DataFrame(columns=[*_PAIR, "match_probability"])
+        )
+        linked = set(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True))
+        keep = [
+            (a, b) not in linked
+            for a, b in zip(review["unique_id_l"], review["unique_id_r"], strict=True)
+        ]
+        review = review[keep].reset_index(drop=True)
+    with watch.phase("cluster"):
+        clusters = cluster_pairwise_predictions_at_threshold(
+            records[["unique_id"]], edges, db_api=db_api, node_id_column_name="unique_id"
+        ).as_pandas_dataframe()
     saved = json.loads(json.dumps(linker.misc.save_model_to_json(overwrite=True)))
     if diagnostics is not None:
         summary = {
@@ -399,7 +414,8 @@ def link_records(
             "mode": "incremental" if incremental else "full",
             "privacy-preserving": encoded,
         }
-        write_diagnostics(diagnostics, linker, con, scored_tables, threshold, summary)
+        with watch.phase("diagnostics"):
+            write_diagnostics(diagnostics, linker, con, scored_tables, threshold, summary)
     con.close()
     if spill is not None:
         spill.cleanup()
@@ -411,4 +427,5 @@ def link_records(
         review,
         applied,
         len(labels) if model is None else 0,
+        watch.seconds,
     )

@@ -28,6 +28,7 @@ from partnerhub.identity.index import assign_person_ids
 from partnerhub.identity.model import DEFAULT_MEMORY_LIMIT, DEFAULT_THRESHOLD, link_records
 from partnerhub.identity.pprl import prepare_encoded
 from partnerhub.identity.prepare import prepare_records
+from partnerhub.timing import Stopwatch
 from partnerhub.vault import IdentityStore
 
 __all__ = ["LinkRunResult", "current_person_index", "link_partnership", "recover_link_runs"]
@@ -71,10 +72,12 @@ def link_partnership(
     """Link every current load's records into the person index. ``on_commit`` runs inside
     the transaction that commits the run (the caller's audit entry). ``memory_limit`` and
     ``temp_directory``: the linkage engine's (`partnership.toml`'s ``[linkage]``)."""
+    watch = Stopwatch()
     recover_link_runs(identity, control)
     loads = [ld.id for ld in control.current_loads().values()]
-    source = identity.records_for_linkage(loads)
-    encoded = identity.records_for_linkage(loads, "encoded_record")
+    with watch.phase("read the identity store"):
+        source = identity.records_for_linkage(loads)
+        encoded = identity.records_for_linkage(loads, "encoded_record")
     if source.empty and encoded.empty:
         raise UserError("nothing to link — load some extracts first (`partnerhub ingest`)")
     if len(source) and len(encoded):
@@ -95,7 +98,8 @@ def link_partnership(
         previous_edges, previous_nodes = identity.link_graph(previous_run.id)
     elif mode != "full":
         raise UserError(f"unknown link mode {mode!r}: use full or incremental")
-    prepared = prepare_encoded(encoded) if len(encoded) else prepare_records(source)
+    with watch.phase("standardise"):
+        prepared = prepare_encoded(encoded) if len(encoded) else prepare_records(source)
     result = link_records(
         prepared.records,
         threshold=threshold,
@@ -107,28 +111,32 @@ def link_partnership(
         memory_limit=memory_limit,
         temp_directory=temp_directory,
     )
-    # a record's cluster: its first identifier variant's (its variants are linked by a
-    # deterministic edge, unless a steward has unlinked them)
-    variants = prepared.records[["unique_id", "partner", "record_key"]]
-    nodes = variants.merge(result.clusters, on="unique_id")
-    nodes = sort_frame(
-        nodes.loc[
-            ~nodes.duplicated(["partner", "record_key"]), ["partner", "record_key", "cluster_id"]
-        ],
-        ["partner", "record_key"],
-    )
-    previous = identity.person_index(previous_run.id if previous_run else None)
-    used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
+    watch.seconds.update(result.seconds)
+    with watch.phase("keep person ids stable"):
+        # a record's cluster: its first identifier variant's (its variants are linked by a
+        # deterministic edge, unless a steward has unlinked them)
+        variants = prepared.records[["unique_id", "partner", "record_key"]]
+        nodes = variants.merge(result.clusters, on="unique_id")
+        nodes = sort_frame(
+            nodes.loc[
+                ~nodes.duplicated(["partner", "record_key"]),
+                ["partner", "record_key", "cluster_id"],
+            ],
+            ["partner", "record_key"],
+        )
+        previous = identity.person_index(previous_run.id if previous_run else None)
+        used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
+        assignment = assign_person_ids(nodes, previous, int(used) + 1)
     run_id = control.begin_link_run(mode, threshold)
-    assignment = assign_person_ids(nodes, previous, int(used) + 1)
-    identity.write_person_index(
-        assignment.index,
-        assignment.changes,
-        run_id,
-        prepared.records[["unique_id", "partner", "record_key"]],
-        result.edges,
-        result.review,
-    )
+    with watch.phase("write the person index"):
+        identity.write_person_index(
+            assignment.index,
+            assignment.changes,
+            run_id,
+            prepared.records[["unique_id", "partner", "record_key"]],
+            result.edges,
+            result.review,
+        )
     people = int(assignment.index["person_id"].nunique())
     kinds = assignment.changes["kind"].value_counts().to_dict() if len(assignment.changes) else {}
     summary = {
@@ -147,6 +155,7 @@ def link_partnership(
         "review_pairs": len(result.review),
         "review_decisions_applied": result.decisions_applied,
         "review_labels_for_m": result.labels,
+        "seconds": watch.rounded(),  # wall time per phase, up to the commit
     }
     control.finish_link_run(
         run_id,

@@ -166,9 +166,16 @@ def test_the_person_index_is_in_the_identity_store_only(partnership: Path) -> No
     settings = load_partnership(partnership / "partnership.toml")
     with open_stores(settings) as stores:
         ingest_all(stores, today=TODAY)
-        link_partnership(stores.identity, stores.control)
+        run = link_partnership(stores.identity, stores.control)
         assert PERSON_INDEX in stores.identity.backend.table_names()
         assert PERSON_INDEX not in stores.vault.backend.table_names()
+    # where the run's time went, phase by phase, in the order they ran
+    phases = list(run.summary["seconds"])
+    assert phases[:3] == ["read the identity store", "standardise", "load records into the engine"]
+    for later in ("estimate m (EM)", "predict (score blocked pairs)", "cluster"):
+        assert later in phases
+    assert phases[-1] == "write the person index"
+    assert all(s >= 0 for s in run.summary["seconds"].values())
 
 
 def test_linking_nothing_is_a_clear_error(partnership: Path) -> None:
