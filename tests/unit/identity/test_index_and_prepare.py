@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from partnerhub.identity import assign_person_ids, linkage_quality, prepare_records
@@ -142,3 +143,66 @@ def test_sort_frame_sorts_as_pandas_does() -> None:
     )
     expected = frame.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(sort_frame(frame, ["a", "b"]), expected)
+
+
+def _reference_assign(
+    nodes: pd.DataFrame, previous: pd.DataFrame, next_number: int
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The rule of :mod:`partnerhub.identity.index` written plainly in pandas, greedy over
+    every overlapping pair (the module resolves only contested pairs outside SQL)."""
+    key = ["partner", "record_key"]
+    m = nodes.merge(previous, on=key, how="left")
+    overlap = (
+        m.dropna(subset=["person_id"])
+        .groupby(["cluster_id", "person_id"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["n", "person_id", "cluster_id"], ascending=[False, True, True])
+    )
+    chosen: dict[str, str] = {}
+    for cluster, person in zip(overlap["cluster_id"], overlap["person_id"], strict=True):
+        if cluster not in chosen and person not in chosen.values():
+            chosen[cluster] = person
+    taken = set(chosen.values())
+    first = m.groupby("cluster_id")["record_key"].min().reset_index()
+    fresh = first.loc[~first["cluster_id"].isin(list(chosen))].sort_values(
+        ["record_key", "cluster_id"]
+    )["cluster_id"]
+    for number, cluster in enumerate(fresh, start=next_number):
+        chosen[cluster] = f"P{number:09d}"
+    m["new_id"] = m["cluster_id"].map(chosen)
+    changes = []
+    moved = m.dropna(subset=["person_id"])
+    moved = moved.loc[moved["person_id"] != moved["new_id"]]
+    for (old, new), group in moved.groupby(["person_id", "new_id"]):
+        changes.append(("split" if old in taken else "merged", old, new, len(group)))
+    for old in sorted(set(previous["person_id"]) - set(m["person_id"].dropna())):
+        changes.append(("retired", old, None, 0))
+    index = m[[*key, "new_id"]].rename(columns={"new_id": "person_id"})
+    index = index.sort_values(key).reset_index(drop=True)
+    frame = pd.DataFrame(changes, columns=["kind", "person_id", "other_person_id", "records"])
+    return index, frame, next_number + len(fresh)
+
+
+def test_assignment_equals_a_plain_pandas_reference_over_random_runs() -> None:
+    """Clusters that split, merge, lose and gain records over six runs, with contested ids."""
+    rng = np.random.default_rng(7)
+    previous, number = _empty(), 1
+    keys = [f"k{i:04d}" for i in range(400)]
+    for run in range(6):
+        present = [k for k in keys if rng.random() < 0.9]
+        labels = rng.integers(0, 120 + 20 * run, size=len(present))
+        frame = pd.DataFrame(
+            {"partner": "gp", "record_key": present, "cluster_id": [f"c{x}" for x in labels]}
+        )
+        got = assign_person_ids(frame, previous, number)
+        index, changes, following = _reference_assign(frame, previous, number)
+        pd.testing.assert_frame_equal(got.index.reset_index(drop=True), index)
+        got_changes = list(got.changes.itertuples(index=False, name=None))
+        want = list(changes.itertuples(index=False, name=None))
+        assert [tuple(None if pd.isna(v) else v for v in r) for r in got_changes] == want
+        assert got.next_number == following
+        if run:
+            assert {k for k, *_ in want} >= {"merged", "split"}  # the contested cases occur
+        previous, number = index, following
