@@ -445,7 +445,7 @@ def _print_link(run_id: int, summary: dict[str, Any]) -> None:
     if seconds:
         slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
         console.print(
-            f"Took {sum(seconds.values()):.1f} s; most in "
+            f"Timed phases: {sum(seconds.values()):.1f} s; the slowest: "
             + ", ".join(f"{name} {s:.1f} s" for name, s in slowest)
             + ".",
             highlight=False,
