@@ -50,20 +50,48 @@ def _find(indicator: str, folder: Path | None):  # type: ignore[no-untyped-def]
     )
 
 
+OptionalConfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="partnership.toml: also say which indicators its datasets can feed.",
+    ),
+]
+
+
+def _configured_sources(config: Path | None) -> set[str] | None:
+    """``partner/dataset`` of every dataset a partnership names (None without ``-c``)."""
+    if config is None:
+        return None
+    partnership = load_partnership(config)
+    return {f"{p.id}/{d.id}" for p in partnership.partners for d in p.datasets}
+
+
 @indicators_app.command("list")
-def indicators_list(library: Library = None) -> None:
-    """Every indicator in the library, with its statistic and sources."""
+def indicators_list(library: Library = None, config: OptionalConfig = None) -> None:
+    """Every indicator in the library, with its statistic and sources (with ``-c``: whether
+    the partnership's datasets include every source it needs)."""
+    configured = _configured_sources(config)
     table = Table(title="Indicator library")
-    for col in ("id", "title", "statistic", "period", "polarity", "sources"):
+    columns = ["id", "title", "statistic", "period", "polarity", "sources"]
+    if configured is not None:
+        columns.append("in this partnership")
+    for col in columns:
         table.add_column(col)
     for s in _library(library):
-        table.add_row(s.id, s.title, s.statistic, s.period, s.polarity, ", ".join(s.sources))
+        row = [s.id, s.title, s.statistic, s.period, s.polarity, ", ".join(s.sources)]
+        if configured is not None:
+            missing = [src for src in s.sources if src not in configured]
+            row.append("missing " + ", ".join(missing) if missing else "yes")
+        table.add_row(*row)
     console.print(table)
 
 
 @indicators_app.command("show")
-def indicators_show(indicator: str, library: Library = None) -> None:
+def indicators_show(indicator: str, library: Library = None, config: OptionalConfig = None) -> None:
     """One indicator's spec: definition, statistic, numerator and denominator."""
+    configured = _configured_sources(config)
     s = _find(indicator, library)
     console.print(f"[bold]{s.id}[/bold] {s.title} (version {s.version})")
     console.print(s.description, markup=False)
@@ -77,6 +105,14 @@ def indicators_show(indicator: str, library: Library = None) -> None:
         markup=False,
     )
     console.print(f"Sources: {', '.join(s.sources)}; file {s.path}", markup=False)
+    if configured is not None:
+        missing = [src for src in s.sources if src not in configured]
+        console.print(
+            f"Not in {config}: {', '.join(missing)}"
+            if missing
+            else f"Every source is a dataset of {config}.",
+            markup=False,
+        )
     dump = s.model_dump(include={"numerator", "denominator"}, exclude_none=True, by_alias=True)
     for part, body in dump.items():
         console.print(f"{part}: {body}", markup=False)

@@ -423,3 +423,19 @@ def test_indicators_import_refuses_a_bad_file_whole_then_releases_a_good_one(
         cwd=root,
     )
     one_line_error(no_funnel, "no funnel plot for NI 5")
+
+
+def test_indicators_list_and_show_accept_the_partnership(tmp_path: Path) -> None:
+    """`indicators list -c` (issue 14 item 10): a newcomer passes -c to every command; list says
+    which indicators the partnership's datasets can feed, and a wrong path is one line."""
+    assert run("init", cwd=tmp_path).returncode == 0
+    listed = run("indicators", "list", "-c", "partnership.toml", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "in this partnership" in listed.stdout
+    shown = run("indicators", "show", "NI 181", "-c", "partnership.toml", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    # the example partnership.toml names no revenues/claims dataset
+    assert "Not in partnership.toml: revenues/claims" in shown.stdout
+    one_line_error(
+        run("indicators", "list", "-c", "nowhere.toml", cwd=tmp_path), "nowhere.toml: no such file"
+    )

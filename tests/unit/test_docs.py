@@ -76,3 +76,55 @@ def test_every_indicator_spec_is_in_docs_indicators() -> None:
     for spec in load_library():
         assert f"| {spec.id} |" in text, spec.id
         assert spec.path is not None and f"`{spec.path.name}`" in text, spec.id
+
+
+README = DOCS.parent / "README.md"
+
+
+def _readme_command_lines() -> list[str]:
+    """Every `partnerhub` command line in the README's shell blocks."""
+    text = README.read_text()
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith((".venv/bin/partnerhub ", "partnerhub ")):
+                lines.append(line)
+    return lines
+
+
+def test_readme_tells_a_newcomer_how_to_run_the_cli() -> None:
+    """Issue 14 item 10: prerequisites, where the CLI is, `-c`, and how to make an IG officer."""
+    text = README.read_text()
+    for fact in (
+        "Chromium",
+        "PostgreSQL",
+        ".venv/bin/partnerhub",
+        "source .venv/bin/activate",
+        "-c demo-data/partnership.toml",
+        "indicators list -c demo-data/partnership.toml",
+        "--role ig_officer",
+        "audit verify",
+    ):
+        assert fact in text, fact
+
+
+def test_readme_commands_exist_with_the_options_they_use() -> None:
+    """A command line the README shows must parse: each subcommand and option exists."""
+    import shlex
+
+    lines = _readme_command_lines()
+    assert len(lines) >= 4
+    root = typer.main.get_command(app)
+    for line in lines:
+        words = shlex.split(line)[1:]
+        command = root  # typer's groups have `commands` (typer vendors its own click)
+        while hasattr(command, "commands") and words and not words[0].startswith("-"):
+            sub = command.commands.get(words[0])
+            assert sub is not None, f"README: {line!r}: no command {words[0]!r}"
+            command, words = sub, words[1:]
+        assert not hasattr(command, "commands"), f"README: {line!r} names no command"
+        options = {o for p in command.params for o in getattr(p, "opts", [])}
+        for word in words:
+            if word.startswith("-"):
+                assert word.split("=")[0] in options, f"README: {line!r}: no option {word!r}"
