@@ -46,7 +46,7 @@ architecture: $(STAMP) ## import-linter: imports point down the layers of DESIGN
 	$(BIN)/lint-imports
 
 unit: $(STAMP) $(ASSETS) ## The test suite only.
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 test: lint typecheck architecture unit ## Everything CI runs.
 
