@@ -17,6 +17,7 @@ from partnerhub.governance import Gate, Principal
 from partnerhub.governance.gate import AggregateTable
 from partnerhub.indicators.compile import PopulationCache
 from partnerhub.indicators.compute import LEVELS, Areas, compute_parts, finish, parents, roll_up
+from partnerhub.indicators.coverage import coverage
 from partnerhub.indicators.periods import Period, periods_between
 from partnerhub.indicators.spec import IndicatorSpec, Population, Selection
 from partnerhub.schema import table as canonical_table
@@ -269,7 +270,8 @@ def release_indicator(
 
 
 def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:
-    """First and last date of the spec's numerator facts in the vault (an aggregate)."""
+    """First and last date of the spec's numerator facts in the vault that it substantially
+    covers (aggregates only) — a thin tail of ancient dates is left out."""
     table_name = spec.numerator_table
     part = spec.numerator
     if isinstance(spec.denominator, Selection) and spec.numerator.table is None:
@@ -278,10 +280,16 @@ def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:
         part.date if isinstance(part, Selection) else None
     )
     column = column or canonical_table(table_name).date_column
+    events = [e for e in part.exists if not e.negate and e.table != "residence"]
+    if table_name == "residence" and events:
+        # people with a fact (a benefit claim, say): the facts' span, not the registrations'
+        table_name = events[0].table
+        column = (
+            (events[0].active[0] if events[0].active else None)
+            or events[0].date
+            or canonical_table(table_name).date_column
+        )
     if table_name == "residence" or column is None:
         column = "from_date"
-    t = vault.current(table_name)
-    lo, hi = t.aggregate(lo=t[column].min(), hi=t[column].max()).to_pandas().iloc[0]
-    if pd.isna(lo) or pd.isna(hi):
-        return None
-    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+    # the span the data really covers, not its earliest date (see indicators/coverage.py)
+    return coverage(vault.current(table_name), column)
