@@ -48,19 +48,40 @@ PAGES: dict[str, tuple[str, ...]] = {
     "GET /dashboard": ("public", "analyst", "partner_viewer", "ig_officer", "admin"),
     "POST /dashboard/sign-in": ("public",),
     "POST /dashboard/sign-out": ("public",),
+    "GET /dashboard/sign-out": ("public",),
     "GET /dashboard/indicators": _READERS,
     "GET /dashboard/areas": _READERS,
     "POST /dashboard/indicators/compute": ("analyst",),
     "GET /dashboard/boundaries/{level}.geojson": ("public",),
 }
+# the names people read (never the internal codes "lsoa", "lad", ...): in a picker, in a
+# sentence ("by district"), and in the plural ("among the districts")
 LEVEL_NAMES = {
     "oa": "Output area",
-    "lsoa": "LSOA",
-    "msoa": "MSOA",
+    "lsoa": "LSOA (neighbourhood)",
+    "msoa": "MSOA (local area)",
     "ward": "Ward",
     "lad": "District",
     "county": "County",
     "imd_decile": "IMD decile",
+}
+LEVEL_PHRASES = {
+    "oa": "output area",
+    "lsoa": "LSOA (neighbourhood)",
+    "msoa": "MSOA (local area)",
+    "ward": "ward",
+    "lad": "district",
+    "county": "county",
+    "imd_decile": "IMD decile",
+}
+LEVEL_PLURALS = {
+    "oa": "output areas",
+    "lsoa": "LSOAs (neighbourhoods)",
+    "msoa": "MSOAs (local areas)",
+    "ward": "wards",
+    "lad": "districts",
+    "county": "counties",
+    "imd_decile": "IMD deciles",
 }
 
 _env = Environment(
@@ -73,6 +94,8 @@ _env = Environment(
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("assets_missing", not (VENDOR / "govuk-frontend.min.css").exists())
+    context.setdefault("phrases", LEVEL_PHRASES)
+    context.setdefault("plurals", LEVEL_PLURALS)
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
 
 
@@ -81,11 +104,13 @@ def _refused(principal: Principal, what: str) -> HTMLResponse | None:
     if principal.is_public:
         return _page("sign_in.html", 401, title="Sign in", error=f"Sign in to see {what}.")
     if principal.role not in _READERS:
+        role = (principal.role or "").replace("_", " ")
         return _page(
             "message.html",
             403,
             title="Not available",
-            message=f"A {principal.role} cannot read indicator releases.",
+            principal=principal,
+            message=f"A user with the {role} role cannot read indicator releases.",
         )
     return None
 
@@ -166,8 +191,10 @@ def dashboard_router(governance: Governance) -> APIRouter:
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
 
+    @router.get("/dashboard/sign-out")
     @router.post("/dashboard/sign-out")
     def sign_out() -> Response:
+        """Forget the token: the sign-out link on every page (and the form of old pages)."""
         response = RedirectResponse("/dashboard", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -217,7 +244,23 @@ def dashboard_router(governance: Governance) -> APIRouter:
         available, sources = indicator_releases(principal)
         computed = load_library()
         library: list[Any] = [*computed, *_imported_views(sources)]
-        spec = next((s for s in library if s.id == indicator), library[0] if library else None)
+        if indicator:
+            spec = next((s for s in library if s.id == indicator), None)
+            if spec is None:  # a mistyped or stale link: say so, never show another indicator
+                return _page(
+                    "message.html",
+                    404,
+                    title="Page not found",
+                    principal=principal,
+                    message=f"There is no indicator {indicator!r}. Pick one from the list on "
+                    "the indicators page.",
+                    back="/dashboard/indicators",
+                )
+        else:  # open on an indicator with released values, in library order
+            released_ids = {i for (i, _lvl) in available}
+            spec = next(
+                (s for s in library if s.id in released_ids), library[0] if library else None
+            )
         if level not in LEVEL_NAMES:  # the most local level released, else ward
             released = {lvl for (i, lvl) in available if spec and i == spec.id}
             level = next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward")
@@ -229,7 +272,10 @@ def dashboard_router(governance: Governance) -> APIRouter:
             "levels": LEVEL_NAMES,
             "level": level,
             "can_compute": principal.role == "analyst" and spec in computed,
-            "available": sorted({lvl for (i, lvl) in available if spec and i == spec.id}),
+            "available": [
+                LEVEL_NAMES.get(lvl, lvl)
+                for lvl in sorted({lvl for (i, lvl) in available if spec and i == spec.id})
+            ],
         }
         release_id = available.get((spec.id, level)) if spec else None
         if spec is None or release_id is None:
@@ -255,7 +301,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
             period=period,
             areas=areas,
             area=area,
-            table=current.to_dict("records"),
+            table=current.assign(
+                **{"Area Type": current["Area Type"].map(lambda t: LEVEL_NAMES.get(t, t))}
+            ).to_dict("records"),
             columns=list(frame.columns[2:]),
             data=json.dumps(
                 {

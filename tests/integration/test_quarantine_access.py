@@ -13,6 +13,8 @@ from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
 from partnerhub.governance import add_user, issue_token
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:

@@ -47,6 +47,8 @@ TARGET = (date(2023, 4, 1), date(2023, 6, 30))  # 2023/24 Q1: the quarter the at
 LEVEL = "oa"
 MIN_SAMPLES = 10  # the averaging attacker claims a value only from this many differences
 
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class World:
