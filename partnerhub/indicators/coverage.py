@@ -15,7 +15,9 @@ decades before the data is there. The rule, on the dates' monthly counts:
 - its first and last days are the earliest and latest real dates inside those two months.
 
 So a thin tail of ancient (or far-future) dates is left out, while a dataset that is sparse
-throughout (a small partnership's deaths) keeps its whole span.
+throughout (a small partnership's deaths) keeps its whole span — and one with fewer than
+``1 / PRESENT_SHARE`` rows in a typical year (five youth-justice outcomes in four years), where
+an empty year says nothing, keeps everything from its first date to its last.
 """
 
 from __future__ import annotations
@@ -48,7 +50,10 @@ def covered_months(counts: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | Non
     i = np.arange(len(n))
     ahead = cum[np.minimum(i + 12, len(n))] - cum[i]
     behind = cum[i + 1] - cum[np.maximum(i - 11, 0)]
-    year = max(1.0, PRESENT_SHARE * float(np.percentile(ahead, 90)))
+    typical_year = float(np.percentile(ahead[ahead > 0], 90))
+    if typical_year * PRESENT_SHARE < 1:  # too few rows to tell a gap from chance: keep all
+        return full[0], full[-1]
+    year = PRESENT_SHARE * typical_year
     year_ahead, year_behind = ahead >= year, behind >= year
     # share of present years in the next (for the start) or last (for the end) HORIZON months
     present = np.concatenate([[0], np.cumsum(year_ahead)])

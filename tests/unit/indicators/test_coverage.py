@@ -74,6 +74,14 @@ def test_data_sparse_throughout_keeps_its_whole_span() -> None:
     assert covered_months(counts) == (months[0], months[-1])
 
 
+def test_a_handful_of_rows_keeps_its_whole_span() -> None:
+    """Five outcomes in four years: an empty year is chance, not a gap in the data."""
+    from partnerhub.indicators.coverage import covered_months
+
+    months = pd.to_datetime(["2021-07-01", "2022-10-01", "2024-06-01", "2024-07-01", "2025-01-01"])
+    assert covered_months(pd.Series(1, index=months)) == (months[0], months[-1])
+
+
 def test_no_dates_no_coverage() -> None:
     from partnerhub.indicators.coverage import covered_months
 
