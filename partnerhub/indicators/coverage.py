@@ -6,13 +6,16 @@ decades before the data is there. The rule, on the dates' monthly counts:
 
 - a month is **present** when it holds at least :data:`PRESENT_SHARE` of a typical month's
   rows (the 90th percentile of the months that have any — robust to one busy month), and a
-  year (the 12 months from, or up to, a month) likewise of a typical year's;
+  year (the 12 months from, or up to, a month) when it holds at least :data:`YEAR_SHARE` of a
+  typical year's (a service whose volume doubled over the years keeps its early years; twenty
+  legacy rows a year before a system that records seventy does not);
 - coverage **starts** at the first present month from which at least :data:`STAYS_PRESENT` of
   the years over the next :data:`HORIZON` months (or to the last date) are present, and
   **ends** at the last present month before which, over the same horizon back (not before
   the start), at least that share are present — so a stray far-future date (a default end
   date of 2099) is ignored the same way as an ancient one;
-- its first and last days are the earliest and latest real dates inside those two months.
+- its first and last days are the earliest and latest real dates inside those two months, or
+  inside the month just before the first (just after the last) when that month has any rows.
 
 So a thin tail of ancient (or far-future) dates is left out, while a dataset that is sparse
 throughout (a small partnership's deaths) keeps its whole span — and one with fewer than
@@ -28,9 +31,17 @@ import ibis
 import numpy as np
 import pandas as pd
 
-__all__ = ["HORIZON", "PRESENT_SHARE", "STAYS_PRESENT", "coverage", "covered_months"]
+__all__ = [
+    "HORIZON",
+    "PRESENT_SHARE",
+    "STAYS_PRESENT",
+    "YEAR_SHARE",
+    "coverage",
+    "covered_months",
+]
 
-PRESENT_SHARE = 0.10
+PRESENT_SHARE = 0.10  # of a typical month's rows: a month with data
+YEAR_SHARE = 1 / 3  # of a typical year's rows: a year the data covers
 STAYS_PRESENT = 0.80
 HORIZON = 60  # months
 
@@ -53,7 +64,7 @@ def covered_months(counts: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | Non
     typical_year = float(np.percentile(ahead[ahead > 0], 90))
     if typical_year * PRESENT_SHARE < 1:  # too few rows to tell a gap from chance: keep all
         return full[0], full[-1]
-    year = PRESENT_SHARE * typical_year
+    year = YEAR_SHARE * typical_year
     year_ahead, year_behind = ahead >= year, behind >= year
     # share of present years in the next (for the start) or last (for the end) HORIZON months
     present = np.concatenate([[0], np.cumsum(year_ahead)])
@@ -86,5 +97,10 @@ def coverage(table: ibis.Table, column: str) -> tuple[date, date] | None:
     months = covered_months(monthly["rows"])
     if months is None:
         return None
-    lo, hi = monthly.loc[months[0], "lo"], monthly.loc[months[1], "hi"]
+    # the month before the first (a service starting on 30 March) and after the last count too
+    # when they hold any rows: coverage is judged by month, but periods need its real days
+    before = months[0] - pd.DateOffset(months=1)
+    after = months[1] + pd.DateOffset(months=1)
+    lo = monthly.loc[before if before in monthly.index else months[0], "lo"]
+    hi = monthly.loc[after if after in monthly.index else months[1], "hi"]
     return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()

@@ -276,20 +276,25 @@ def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:
     part = spec.numerator
     if isinstance(spec.denominator, Selection) and spec.numerator.table is None:
         part = spec.denominator
-    column = (part.active[0] if isinstance(part, Selection) and part.active else None) or (
-        part.date if isinstance(part, Selection) else None
-    )
+    active = part.active if isinstance(part, Selection) else None
+    column = (active[0] if active else None) or (part.date if isinstance(part, Selection) else None)
     column = column or canonical_table(table_name).date_column
     events = [e for e in part.exists if not e.negate and e.table != "residence"]
     if table_name == "residence" and events:
         # people with a fact (a benefit claim, say): the facts' span, not the registrations'
-        table_name = events[0].table
+        table_name, active = events[0].table, events[0].active
         column = (
-            (events[0].active[0] if events[0].active else None)
+            (active[0] if active else None)
             or events[0].date
             or canonical_table(table_name).date_column
         )
     if table_name == "residence" or column is None:
-        column = "from_date"
+        column, active = "from_date", None
     # the span the data really covers, not its earliest date (see indicators/coverage.py)
-    return coverage(vault.current(table_name), column)
+    t = vault.current(table_name)
+    span = coverage(t, column)
+    if span is not None and active:  # rows active until their end: the ends count too
+        ends = coverage(t, active[1])
+        if ends is not None and ends[1] > span[1]:
+            span = (span[0], ends[1])
+    return span

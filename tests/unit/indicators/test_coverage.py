@@ -29,13 +29,18 @@ def _days(first: date, last: date, per_month: int, rng: np.random.Generator) -> 
     return sorted(first + timedelta(days=int(d)) for d in rng.integers(0, span, n))
 
 
-def _claims(starts: list[date]) -> _Vault:
+def _claims(starts: list[date], ends: list[date] | None = None) -> _Vault:
     """Benefit claims starting on ``starts``; GP registrations of people registered for
     decades (NI 152's population — their dates say nothing of the claims' coverage)."""
     registered = pd.to_datetime([date(1960 + k % 65, 1 + k % 12, 1) for k in range(2000)])
     return _Vault(
         {
-            "benefit_claim": pd.DataFrame({"start_date": pd.to_datetime(starts)}),
+            "benefit_claim": pd.DataFrame(
+                {
+                    "start_date": pd.to_datetime(starts),
+                    "end_date": pd.to_datetime(ends or [None] * len(starts)),
+                }
+            ),
             "residence": pd.DataFrame({"from_date": registered}),
         }
     )
@@ -62,6 +67,20 @@ def test_a_migration_spike_and_a_far_future_typo_are_left_out() -> None:
     typo = [date(2099, 1, 1)] + [date(2099, 12, 31)] * 300  # a default "open" end date
     extent = data_extent(_claims(spike + bulk + typo), NI_152)  # type: ignore[arg-type]
     assert extent == (min(bulk), max(bulk))
+
+
+def test_claims_open_until_their_end_cover_the_years_of_their_ends() -> None:
+    """Claims mostly started in 2018-2020 and ran to 2025: NI 152 counts claims active in a
+    year, so the years after the last start are covered too."""
+    rng = np.random.default_rng(3)
+    starts = _days(date(2018, 4, 1), date(2020, 3, 31), 100, rng)
+    span = (date(2025, 3, 31) - date(2020, 4, 1)).days
+    ends = [date(2020, 4, 1) + timedelta(days=int(d)) for d in rng.integers(0, span, len(starts))]
+    ends[-1] = date(2025, 3, 31)  # the extract's last day
+    extent = data_extent(_claims(starts, ends), NI_152)  # type: ignore[arg-type]
+    assert extent is not None
+    periods = default_periods(NI_152, *extent)
+    assert [periods[0].label, periods[-1].label] == ["2018/19", "2024/25"]
 
 
 def test_data_sparse_throughout_keeps_its_whole_span() -> None:
