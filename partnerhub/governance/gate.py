@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from partnerhub.control import ControlPlane, Release
 from partnerhub.disclosure import (
+    SUPPRESSED_MARK,
     Hierarchy,
     protect_counts,
     protect_proportions,
@@ -289,8 +290,18 @@ class Gate:
         protected, notes = _protect_aggregate(table, agreement.disclosure_settings)
         out = table.derive(protected)
         content = out.to_csv(index=False)
+        released = int((~protected["suppressed"].astype(bool)).sum())
         return self._store(
-            principal, agreement, purpose, title, query, content, notes, len(out), output_kind
+            principal,
+            agreement,
+            purpose,
+            title,
+            query,
+            content,
+            notes,
+            len(out),
+            output_kind,
+            released_rows=released,
         )
 
     def release_table(
@@ -311,7 +322,18 @@ class Gate:
         agreement = self._authorise(principal, purpose, "aggregate", [])
         out, notes = protect_published_rows(table, counts, dependent, agreement.disclosure_settings)
         content = out.to_csv(index=False)
-        return self._store(principal, agreement, purpose, title, query, content, notes, len(out))
+        released = int((out[list(counts)] != SUPPRESSED_MARK).all(axis=1).sum())
+        return self._store(
+            principal,
+            agreement,
+            purpose,
+            title,
+            query,
+            content,
+            notes,
+            len(out),
+            released_rows=released,
+        )
 
     def _authorise(
         self,
@@ -339,12 +361,17 @@ class Gate:
         notes: dict[str, int],
         cells: int,
         output_kind: str = "aggregate",
+        released_rows: int | None = None,
     ) -> Release:
-        disclosure = {
+        """``released_rows``: rows whose counts were all released (so their values could be
+        derived) — lets a reader skip a release in which everything was withheld."""
+        disclosure: dict[str, Any] = {
             "settings": asdict(agreement.disclosure_settings),
             "suppressed": notes,
             "cells": cells,
         }
+        if released_rows is not None:
+            disclosure["released_rows"] = released_rows
         assert principal.partner is not None
         with self.plane.session() as s:
             release = Release(

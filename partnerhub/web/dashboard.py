@@ -160,15 +160,28 @@ def dashboard_router(governance: Governance) -> APIRouter:
     ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
         """(indicator, level) → newest release id the principal may read; and imported
         indicator → its source."""
+        out, imported, _ = indicator_release_values(principal)
+        return out, imported
+
+    def indicator_release_values(
+        principal: Principal,
+    ) -> tuple[dict[tuple[str, str], int], dict[str, str], set[tuple[str, str]]]:
+        """As :func:`indicator_releases`, and the (indicator, level) pairs whose newest
+        release has some value not withheld (from its disclosure summary: no download)."""
         out: dict[tuple[str, str], int] = {}
         imported: dict[str, str] = {}
+        with_values: set[tuple[str, str]] = set()
         for r in governance.gate.releases(principal):
             q = json.loads(r.query)
             if "indicator" in q and "level" in q:
-                out.setdefault((q["indicator"], q["level"]), r.id)
+                key = (q["indicator"], q["level"])
+                if key not in out:
+                    out[key] = r.id
+                    if json.loads(r.disclosure).get("released_rows", 0) > 0:
+                        with_values.add(key)
                 if "imported" in q:
                     imported.setdefault(q["indicator"], str(q["imported"]))
-        return out, imported
+        return out, imported, with_values
 
     @router.get("/dashboard", response_class=HTMLResponse)
     def home(request: Request) -> Response:
@@ -241,7 +254,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
         refused = _refused(principal, "indicators")
         if refused is not None:
             return refused
-        available, sources = indicator_releases(principal)
+        available, sources, with_values = indicator_release_values(principal)
         computed = load_library()
         library: list[Any] = [*computed, *_imported_views(sources)]
         if indicator:
@@ -256,14 +269,20 @@ def dashboard_router(governance: Governance) -> APIRouter:
                     "the indicators page.",
                     back="/dashboard/indicators",
                 )
-        else:  # open on an indicator with released values, in library order
+        else:  # open on an indicator with released values (not all withheld), in library order
+            valued = {i for (i, _lvl) in with_values}
             released_ids = {i for (i, _lvl) in available}
             spec = next(
-                (s for s in library if s.id in released_ids), library[0] if library else None
+                (s for s in library if s.id in valued),
+                next((s for s in library if s.id in released_ids), library[0] if library else None),
             )
-        if level not in LEVEL_NAMES:  # the most local level released, else ward
+        if level not in LEVEL_NAMES:  # the most local level with values, released, else ward
+            valued_levels = {lvl for (i, lvl) in with_values if spec and i == spec.id}
             released = {lvl for (i, lvl) in available if spec and i == spec.id}
-            level = next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward")
+            level = next(
+                (lvl for lvl in LEVEL_NAMES if lvl in valued_levels),
+                next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward"),
+            )
         context: dict[str, Any] = {
             "title": "Indicators",
             "principal": principal,

@@ -5,11 +5,13 @@ link that forgets the token, and the API docs (/docs, /redoc) use only the app's
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,6 +27,7 @@ from partnerhub.web import create_app
 from partnerhub.web.dashboard import COOKIE, VENDOR
 
 RELEASED = "NI 16"  # not the first of the library: the dashboard must find it
+EMPTY = "NI 15"  # released before it in the library, with every value withheld
 LEVELS = ("lsoa", "lad")
 
 pytestmark = pytest.mark.slow
@@ -52,12 +55,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     add_user(plane, "admin", "admin", None)
     tokens["admin"] = issue_token(plane, "admin")
     gov = open_governance(settings, plane, load_key(settings).secret)
-    specs = [s for s in load_library() if s.id == RELEASED]
-    assert load_library()[0].id != RELEASED
+    # NI 15 (before NI 16 in the library) is released too, but every value of it is withheld
+    specs = [s for s in load_library() if s.id in (EMPTY, RELEASED)]
+    order = [s.id for s in load_library()]
+    assert order[0] not in (EMPTY, RELEASED) and order.index(EMPTY) < order.index(RELEASED)
     plans, _ = plan_periods(settings, specs)
+    who = authenticate(plane, tokens["analyst"])
+    values: dict[str, int] = {}
     for level in LEVELS:
-        who = authenticate(plane, tokens["analyst"])
-        release_indicators(settings, gov.gate, who, plans, level, "performance_management")
+        for summary in release_indicators(
+            settings, gov.gate, who, plans, level, "performance_management"
+        ):
+            content = gov.gate.download(who, summary["id"]).content
+            shown = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)["Value"]
+            values[summary["indicator"]] = values.get(summary["indicator"], 0) + int(
+                (~shown.isin(["[c]", ""])).sum()
+            )
+    assert values[EMPTY] == 0 and values[RELEASED] > 0, values
     with TestClient(create_app(gov)) as client:
         yield Site(client, tokens)
     plane.close()
