@@ -28,9 +28,12 @@ $(ASSETS): package.json package-lock.json
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
 	   node_modules/vega-embed/build/vega-embed.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/favicon-32x32.png node_modules/redoc/bundles/redoc.standalone.js \
+	   $(VENDOR)/
 	touch $(ASSETS)
 
-assets: $(ASSETS) ## GOV.UK Frontend, Leaflet, Vega-Lite (npm, pinned) into the app's static folder.
+assets: $(ASSETS) ## GOV.UK Frontend, Leaflet, Vega-Lite, Swagger UI, ReDoc (npm, pinned) into the app's static folder.
 
 demo: $(STAMP) $(ASSETS) ## Generate a synthetic partnership and run every step built so far.
 	$(BIN)/partnerhub demo

@@ -456,22 +456,58 @@ def _print_link(run_id: int, summary: dict[str, Any]) -> None:
 def quarantine_cmd(
     load: Annotated[int, typer.Argument(help="Load number (see `partnerhub status`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="PARTNERHUB_TOKEN", help="Your API token (or set PARTNERHUB_TOKEN)."
+        ),
+    ] = None,
     config: Annotated[Path, typer.Option("--config", "-c", help="partnership.toml")] = Path(
         "partnership.toml"
     ),
 ) -> None:
-    """Write a load's quarantined rows (line, column, value, reason) for the partner to fix."""
+    """Write a load's quarantined rows (line, column, value, reason) for the partner to fix.
+    They carry the partner's identifiers: it needs a token of that partner's user or of an
+    identity steward, and is audited."""
+    from partnerhub.errors import AuthenticationError, PermissionDeniedError
+    from partnerhub.governance import authenticate
     from partnerhub.ingest.load import open_stores
 
     settings = load_partnership(config)
     with open_stores(settings) as stores:
+        who = authenticate(stores.control, token)
+        if who.is_public:
+            raise AuthenticationError(
+                "quarantined rows carry identifiers: pass your --token (the partner's user or "
+                "an identity steward) or set PARTNERHUB_TOKEN"
+            )
         found = stores.control.load(load)
         if found is None:
             raise UserError(f"no load {load} — `partnerhub status` lists the loads")
+        own = who.partner == found.partner and who.role in ("analyst", "partner_viewer")
+        if not (own or who.role == "identity_steward"):
+            raise PermissionDeniedError(
+                f"load {load} is {found.partner}'s: only {found.partner}'s users or an identity "
+                f"steward may export its quarantined rows; you are "
+                f"{who.role}{f' of {who.partner}' if who.partner else ''}"
+            )
         frame = stores.control.quarantine_of(load)
+        lines = sorted({int(x) for x in frame["line"]}) if len(frame) else []
+        stores.audit.append(
+            who.name,
+            "quarantine_export",
+            f"load {load}",
+            {
+                "partner": found.partner,
+                "dataset": found.dataset,
+                "lines": lines,
+                "problems": len(frame),
+                "file": out.name,
+            },
+        )
     frame.to_csv(out, index=False, lineterminator="\n")
     console.print(
-        f"{len(frame):,} problem(s) in {frame['line'].nunique() if len(frame) else 0:,} row(s) "
+        f"{len(frame):,} problem(s) in {len(lines):,} row(s) "
         f"of load {load} ({found.partner}/{found.dataset}) written to {out}."
     )
 

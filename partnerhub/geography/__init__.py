@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from partnerhub.geography.areas import partnership_areas
 from partnerhub.geography.codes import (
     AREA_LEVELS,
     COUNTRY,
@@ -47,5 +48,6 @@ __all__ = [
     "PostcodeLookup",
     "is_synthetic_code",
     "load_postcode_lookup",
+    "partnership_areas",
     "synthetic_code",
 ]

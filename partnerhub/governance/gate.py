@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from partnerhub.control import ControlPlane, Release
 from partnerhub.disclosure import (
+    SUPPRESSED_MARK,
     Hierarchy,
     protect_counts,
     protect_proportions,
@@ -32,7 +33,9 @@ from partnerhub.errors import NotFoundError, PermissionDeniedError, UserError
 from partnerhub.governance.agreements import Agreement, ReleaseRequest, authorise
 from partnerhub.governance.audit import AuditLog
 from partnerhub.governance.users import Principal
+from partnerhub.schema import CODE_LISTS
 from partnerhub.schema import table as canonical_table
+from partnerhub.schema.periods import Period, period_of, whole_period
 from partnerhub.vault import Vault
 
 __all__ = ["AREA_LEVELS", "AggregateTable", "CountQuery", "Gate", "can_see_release"]
@@ -45,7 +48,11 @@ _OVERSIGHT = ("ig_officer",)  # may read any release, even after its agreement e
 
 @dataclass(frozen=True)
 class CountQuery:
-    """Count a partner dataset's current rows by area (and optionally by one coded field)."""
+    """Count a partner dataset's current rows by area (and optionally by one coded field).
+
+    A date window, when given, is one whole published period of the partnership's calendar
+    (a financial year or a quarter): with free windows an analyst could ask for hundreds of
+    overlapping ones and average their differences back to a withheld count."""
 
     partner: str
     dataset: str
@@ -53,6 +60,25 @@ class CountQuery:
     by: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    @property
+    def period(self) -> Period | None:
+        """The published period the window is (None: no window)."""
+        if self.date_from is None and self.date_to is None:
+            return None
+        if self.date_from is not None and self.date_to is not None:
+            found = whole_period(self.date_from, self.date_to)
+            if found is not None:
+                return found
+        around = self.date_from or self.date_to
+        assert around is not None
+        fy, q = period_of("financial_year", around), period_of("quarter", around)
+        raise UserError(
+            f"date window {self.date_from or '…'} to {self.date_to or '…'}: counts are "
+            "released only for one whole published period — a financial year or a quarter, "
+            f"e.g. {fy.label} = {_span(fy)} or {q.label} = {_span(q)}; set date_from and "
+            "date_to to its first and last day"
+        )
 
     def check(self, table_name: str) -> None:
         if self.area_level not in AREA_LEVELS:
@@ -72,6 +98,12 @@ class CountQuery:
                     f"can only count by a coded field; {self.by!r} is a {column.type} — "
                     "pick a coded field"
                 )
+        window = self.period
+        if window is not None and canonical.date_column is None:
+            raise UserError(
+                f"{self.partner}/{self.dataset} ({table_name}) has no date to window by — "
+                "leave date_from and date_to out"
+            )
 
     def fields(self, table_name: str) -> list[str]:
         used = ["postcode"]  # areas are resolved from it
@@ -82,6 +114,10 @@ class CountQuery:
             if date_column:
                 used.append(date_column)
         return used
+
+
+def _span(period: Period) -> str:
+    return f"{period.start} to {period.reference('end')}"
 
 
 @dataclass(frozen=True)
@@ -171,13 +207,17 @@ class Gate:
         vault: Callable[[], Vault] | None = None,
         dataset_tables: dict[tuple[str, str], str] | None = None,
         today: Callable[[], date] = date.today,
+        areas: Callable[[], pd.DataFrame] | None = None,
     ) -> None:
+        """``areas``: every area of the partnership (level, code, lad_code — see
+        :func:`partnerhub.geography.partnership_areas`), so count tables list empty areas."""
         self.plane = plane
         self.agreements = list(agreements)
         self.audit = audit
         self._vault = vault
         self._tables = dataset_tables or {}
         self._today = today
+        self._areas = areas
 
     @property
     def dataset_tables(self) -> dict[tuple[str, str], str]:
@@ -250,8 +290,18 @@ class Gate:
         protected, notes = _protect_aggregate(table, agreement.disclosure_settings)
         out = table.derive(protected)
         content = out.to_csv(index=False)
+        released = int((~protected["suppressed"].astype(bool)).sum())
         return self._store(
-            principal, agreement, purpose, title, query, content, notes, len(out), output_kind
+            principal,
+            agreement,
+            purpose,
+            title,
+            query,
+            content,
+            notes,
+            len(out),
+            output_kind,
+            released_rows=released,
         )
 
     def release_table(
@@ -272,7 +322,18 @@ class Gate:
         agreement = self._authorise(principal, purpose, "aggregate", [])
         out, notes = protect_published_rows(table, counts, dependent, agreement.disclosure_settings)
         content = out.to_csv(index=False)
-        return self._store(principal, agreement, purpose, title, query, content, notes, len(out))
+        released = int((out[list(counts)] != SUPPRESSED_MARK).all(axis=1).sum())
+        return self._store(
+            principal,
+            agreement,
+            purpose,
+            title,
+            query,
+            content,
+            notes,
+            len(out),
+            released_rows=released,
+        )
 
     def _authorise(
         self,
@@ -300,12 +361,17 @@ class Gate:
         notes: dict[str, int],
         cells: int,
         output_kind: str = "aggregate",
+        released_rows: int | None = None,
     ) -> Release:
-        disclosure = {
+        """``released_rows``: rows whose counts were all released (so their values could be
+        derived) — lets a reader skip a release in which everything was withheld."""
+        disclosure: dict[str, Any] = {
             "settings": asdict(agreement.disclosure_settings),
             "suppressed": notes,
             "cells": cells,
         }
+        if released_rows is not None:
+            disclosure["released_rows"] = released_rows
         assert principal.partner is not None
         with self.plane.session() as s:
             release = Release(
@@ -353,10 +419,11 @@ class Gate:
             rows = vault.current(table_name)
             rows = rows.filter((rows.partner == query.partner) & (rows.dataset == query.dataset))
             date_column = canonical_table(table_name).date_column
-            if date_column and query.date_from:
-                rows = rows.filter(rows[date_column] >= query.date_from)
-            if date_column and query.date_to:
-                rows = rows.filter(rows[date_column] <= query.date_to)
+            window = query.period
+            if date_column and window is not None:
+                rows = rows.filter(
+                    (rows[date_column] >= window.start) & (rows[date_column] < window.end)
+                )
             keys = ibis.memtable(
                 {"_prefix": [f"{i:02x}" for i in range(256)], "_record_cell_key": list(range(256))}
             )
@@ -391,7 +458,10 @@ class Gate:
             a: (lad if query.area_level != "lad" and "unresolved" not in (a, lad) else "total")
             for a, lad in zip(majority["area"], majority["lad"], strict=True)
         }
-        categories = sorted(grouped["category"].unique()) if query.by else ["all"]
+        # every area of the level, the empty ones too: an area left out says "nobody here"
+        for code, lad in self._level_areas(query.area_level).items():
+            parent_of.setdefault(code, lad if query.area_level != "lad" else "total")
+        categories = _categories(table_name, query.by, grouped["category"]) if query.by else ["all"]
         cells: dict[tuple[str, str], list[int]] = {}
 
         def add(area: str, category: str, count: int, key: int) -> None:
@@ -420,6 +490,14 @@ class Gate:
         hierarchy_map.update({lad: "total" for lad in lads})
         types.update({lad: "lad" for lad in lads})
         return frame, Hierarchy("area_code", hierarchy_map), types
+
+    def _level_areas(self, level: str) -> dict[str, str]:
+        """Every area of ``level`` in the partnership → its LAD (empty without an area list)."""
+        if self._areas is None:
+            return {}
+        frame = self._areas()
+        chosen = frame[frame["level"] == level]
+        return dict(zip(chosen["code"].astype(str), chosen["lad_code"].astype(str), strict=True))
 
     # -- reading releases -----------------------------------------------------------------
     def releases(self, principal: Principal) -> list[Release]:
@@ -476,6 +554,19 @@ class Gate:
             "content_sha256": release.content_sha256,
             "disclosure": json.loads(release.disclosure),
         }
+
+
+def _categories(table_name: str, by: str, seen: pd.Series) -> list[str]:
+    """Every value the field can take (its code list, or true/false), and any other value
+    found: a category left out of a table says "nobody here" as loudly as a zero."""
+    column = canonical_table(table_name).column(by)
+    if column.type == "boolean":
+        known = {"true", "false"}
+    elif column.codes is not None:
+        known = set(CODE_LISTS[column.codes])
+    else:
+        known = set()
+    return sorted(known | {str(c) for c in seen} | {"not recorded"})
 
 
 def _category_parents(counts: pd.DataFrame) -> dict[str, str]:

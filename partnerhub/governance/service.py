@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 
 from partnerhub.config import Partnership
 from partnerhub.control import AuditEntry, ControlPlane, Dataset, Load
+from partnerhub.geography import partnership_areas
 from partnerhub.governance.agreements import Agreement, load_agreements
 from partnerhub.governance.audit import AuditLog, audit_key
 from partnerhub.governance.gate import Gate
@@ -43,7 +45,19 @@ class Governance:
             vault=self._open_vault,
             dataset_tables=tables,
             today=today,
+            areas=self._areas,
         )
+        self._area_list: pd.DataFrame | None = None
+
+    def _areas(self) -> pd.DataFrame:
+        """Every area of the partnership (read once, on the first count released)."""
+        if self._area_list is None:
+            geography = self.settings.geography
+            self._area_list = partnership_areas(
+                self.settings.resolve(geography.postcode_lookup),
+                self.settings.resolve(geography.areas) if geography.areas else None,
+            )
+        return self._area_list
 
     def _open_vault(self) -> Vault:
         return Vault(connect_backend(self.settings.vault.url, self.settings.root))

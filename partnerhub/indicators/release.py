@@ -17,6 +17,7 @@ from partnerhub.governance import Gate, Principal
 from partnerhub.governance.gate import AggregateTable
 from partnerhub.indicators.compile import PopulationCache
 from partnerhub.indicators.compute import LEVELS, Areas, compute_parts, finish, parents, roll_up
+from partnerhub.indicators.coverage import coverage
 from partnerhub.indicators.periods import Period, periods_between
 from partnerhub.indicators.spec import IndicatorSpec, Population, Selection
 from partnerhub.schema import table as canonical_table
@@ -269,19 +270,31 @@ def release_indicator(
 
 
 def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:
-    """First and last date of the spec's numerator facts in the vault (an aggregate)."""
+    """First and last date of the spec's numerator facts in the vault that it substantially
+    covers (aggregates only) — a thin tail of ancient dates is left out."""
     table_name = spec.numerator_table
     part = spec.numerator
     if isinstance(spec.denominator, Selection) and spec.numerator.table is None:
         part = spec.denominator
-    column = (part.active[0] if isinstance(part, Selection) and part.active else None) or (
-        part.date if isinstance(part, Selection) else None
-    )
+    active = part.active if isinstance(part, Selection) else None
+    column = (active[0] if active else None) or (part.date if isinstance(part, Selection) else None)
     column = column or canonical_table(table_name).date_column
+    events = [e for e in part.exists if not e.negate and e.table != "residence"]
+    if table_name == "residence" and events:
+        # people with a fact (a benefit claim, say): the facts' span, not the registrations'
+        table_name, active = events[0].table, events[0].active
+        column = (
+            (active[0] if active else None)
+            or events[0].date
+            or canonical_table(table_name).date_column
+        )
     if table_name == "residence" or column is None:
-        column = "from_date"
+        column, active = "from_date", None
+    # the span the data really covers, not its earliest date (see indicators/coverage.py)
     t = vault.current(table_name)
-    lo, hi = t.aggregate(lo=t[column].min(), hi=t[column].max()).to_pandas().iloc[0]
-    if pd.isna(lo) or pd.isna(hi):
-        return None
-    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+    span = coverage(t, column)
+    if span is not None and active:  # rows active until their end: the ends count too
+        ends = coverage(t, active[1])
+        if ends is not None and ends[1] > span[1]:
+            span = (span[0], ends[1])
+    return span

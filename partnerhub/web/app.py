@@ -11,7 +11,8 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +87,8 @@ def create_app(governance: Governance) -> FastAPI:
             "Safe data sharing for a local public-service partnership. Outputs leave only "
             "through the gate; no route returns a record of the vault."
         ),
+        docs_url=None,  # served below from the app's own static files (works offline)
+        redoc_url=None,
     )
 
     @app.exception_handler(UserError)
@@ -211,6 +214,27 @@ def create_app(governance: Governance) -> FastAPI:
             "intact": not problems,
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
         }
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            redoc_js_url="/static/vendor/redoc.standalone.js",
+            redoc_favicon_url="/static/vendor/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
     # the pages' routes join the app's own (so route tables list them like the API's)
     app.router.routes.extend(dashboard_router(governance).routes)

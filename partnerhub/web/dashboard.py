@@ -48,19 +48,40 @@ PAGES: dict[str, tuple[str, ...]] = {
     "GET /dashboard": ("public", "analyst", "partner_viewer", "ig_officer", "admin"),
     "POST /dashboard/sign-in": ("public",),
     "POST /dashboard/sign-out": ("public",),
+    "GET /dashboard/sign-out": ("public",),
     "GET /dashboard/indicators": _READERS,
     "GET /dashboard/areas": _READERS,
     "POST /dashboard/indicators/compute": ("analyst",),
     "GET /dashboard/boundaries/{level}.geojson": ("public",),
 }
+# the names people read (never the internal codes "lsoa", "lad", ...): in a picker, in a
+# sentence ("by district"), and in the plural ("among the districts")
 LEVEL_NAMES = {
     "oa": "Output area",
-    "lsoa": "LSOA",
-    "msoa": "MSOA",
+    "lsoa": "LSOA (neighbourhood)",
+    "msoa": "MSOA (local area)",
     "ward": "Ward",
     "lad": "District",
     "county": "County",
     "imd_decile": "IMD decile",
+}
+LEVEL_PHRASES = {
+    "oa": "output area",
+    "lsoa": "LSOA (neighbourhood)",
+    "msoa": "MSOA (local area)",
+    "ward": "ward",
+    "lad": "district",
+    "county": "county",
+    "imd_decile": "IMD decile",
+}
+LEVEL_PLURALS = {
+    "oa": "output areas",
+    "lsoa": "LSOAs (neighbourhoods)",
+    "msoa": "MSOAs (local areas)",
+    "ward": "wards",
+    "lad": "districts",
+    "county": "counties",
+    "imd_decile": "IMD deciles",
 }
 
 _env = Environment(
@@ -73,6 +94,8 @@ _env = Environment(
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("assets_missing", not (VENDOR / "govuk-frontend.min.css").exists())
+    context.setdefault("phrases", LEVEL_PHRASES)
+    context.setdefault("plurals", LEVEL_PLURALS)
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
 
 
@@ -81,11 +104,13 @@ def _refused(principal: Principal, what: str) -> HTMLResponse | None:
     if principal.is_public:
         return _page("sign_in.html", 401, title="Sign in", error=f"Sign in to see {what}.")
     if principal.role not in _READERS:
+        role = (principal.role or "").replace("_", " ")
         return _page(
             "message.html",
             403,
             title="Not available",
-            message=f"A {principal.role} cannot read indicator releases.",
+            principal=principal,
+            message=f"A user with the {role} role cannot read indicator releases.",
         )
     return None
 
@@ -135,15 +160,28 @@ def dashboard_router(governance: Governance) -> APIRouter:
     ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
         """(indicator, level) → newest release id the principal may read; and imported
         indicator → its source."""
+        out, imported, _ = indicator_release_values(principal)
+        return out, imported
+
+    def indicator_release_values(
+        principal: Principal,
+    ) -> tuple[dict[tuple[str, str], int], dict[str, str], set[tuple[str, str]]]:
+        """As :func:`indicator_releases`, and the (indicator, level) pairs whose newest
+        release has some value not withheld (from its disclosure summary: no download)."""
         out: dict[tuple[str, str], int] = {}
         imported: dict[str, str] = {}
+        with_values: set[tuple[str, str]] = set()
         for r in governance.gate.releases(principal):
             q = json.loads(r.query)
             if "indicator" in q and "level" in q:
-                out.setdefault((q["indicator"], q["level"]), r.id)
+                key = (q["indicator"], q["level"])
+                if key not in out:
+                    out[key] = r.id
+                    if json.loads(r.disclosure).get("released_rows", 0) > 0:
+                        with_values.add(key)
                 if "imported" in q:
                     imported.setdefault(q["indicator"], str(q["imported"]))
-        return out, imported
+        return out, imported, with_values
 
     @router.get("/dashboard", response_class=HTMLResponse)
     def home(request: Request) -> Response:
@@ -166,8 +204,10 @@ def dashboard_router(governance: Governance) -> APIRouter:
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
 
+    @router.get("/dashboard/sign-out")
     @router.post("/dashboard/sign-out")
     def sign_out() -> Response:
+        """Forget the token: the sign-out link on every page (and the form of old pages)."""
         response = RedirectResponse("/dashboard", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -214,13 +254,35 @@ def dashboard_router(governance: Governance) -> APIRouter:
         refused = _refused(principal, "indicators")
         if refused is not None:
             return refused
-        available, sources = indicator_releases(principal)
+        available, sources, with_values = indicator_release_values(principal)
         computed = load_library()
         library: list[Any] = [*computed, *_imported_views(sources)]
-        spec = next((s for s in library if s.id == indicator), library[0] if library else None)
-        if level not in LEVEL_NAMES:  # the most local level released, else ward
+        if indicator:
+            spec = next((s for s in library if s.id == indicator), None)
+            if spec is None:  # a mistyped or stale link: say so, never show another indicator
+                return _page(
+                    "message.html",
+                    404,
+                    title="Page not found",
+                    principal=principal,
+                    message=f"There is no indicator {indicator!r}. Pick one from the list on "
+                    "the indicators page.",
+                    back="/dashboard/indicators",
+                )
+        else:  # open on an indicator with released values (not all withheld), in library order
+            valued = {i for (i, _lvl) in with_values}
+            released_ids = {i for (i, _lvl) in available}
+            spec = next(
+                (s for s in library if s.id in valued),
+                next((s for s in library if s.id in released_ids), library[0] if library else None),
+            )
+        if level not in LEVEL_NAMES:  # the most local level with values, released, else ward
+            valued_levels = {lvl for (i, lvl) in with_values if spec and i == spec.id}
             released = {lvl for (i, lvl) in available if spec and i == spec.id}
-            level = next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward")
+            level = next(
+                (lvl for lvl in LEVEL_NAMES if lvl in valued_levels),
+                next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward"),
+            )
         context: dict[str, Any] = {
             "title": "Indicators",
             "principal": principal,
@@ -229,7 +291,10 @@ def dashboard_router(governance: Governance) -> APIRouter:
             "levels": LEVEL_NAMES,
             "level": level,
             "can_compute": principal.role == "analyst" and spec in computed,
-            "available": sorted({lvl for (i, lvl) in available if spec and i == spec.id}),
+            "available": [
+                LEVEL_NAMES.get(lvl, lvl)
+                for lvl in sorted({lvl for (i, lvl) in available if spec and i == spec.id})
+            ],
         }
         release_id = available.get((spec.id, level)) if spec else None
         if spec is None or release_id is None:
@@ -255,7 +320,9 @@ def dashboard_router(governance: Governance) -> APIRouter:
             period=period,
             areas=areas,
             area=area,
-            table=current.to_dict("records"),
+            table=current.assign(
+                **{"Area Type": current["Area Type"].map(lambda t: LEVEL_NAMES.get(t, t))}
+            ).to_dict("records"),
             columns=list(frame.columns[2:]),
             data=json.dumps(
                 {

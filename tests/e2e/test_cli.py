@@ -214,12 +214,17 @@ def test_ingest_status_and_quarantine_commands(tmp_path: Path) -> None:
     # a folder: matched by dataset id; the same file again is recognised
     done = run("ingest", "--partner", "acute", "extracts/acute", cwd=p)
     assert done.returncode == 0 and "already loaded as load 1" in done.stdout
-    # the quarantine goes back to the partner as CSV
-    done = run("quarantine", "1", "--out", "q.csv", cwd=p)
+    # the quarantine goes back to the partner as CSV (it carries identifiers: their token)
+    assert (
+        run("users", "add", "al", "--role", "analyst", "--partner", "acute", cwd=p).returncode == 0
+    )
+    token = run("users", "token", "al", cwd=p).stdout.strip().splitlines()[-1]
+    done = run("quarantine", "1", "--out", "q.csv", "--token", token, cwd=p)
     assert done.returncode == 0, done.stderr
     header = (p / "q.csv").read_text().splitlines()[0]
     assert header == "line,column,value,reason"
-    one_line_error(run("quarantine", "99", "--out", "q.csv", cwd=p), "no load 99")
+    one_line_error(run("quarantine", "1", "--out", "q2.csv", cwd=p), "--token")
+    one_line_error(run("quarantine", "99", "--out", "q.csv", "--token", token, cwd=p), "no load 99")
     # status: counts and history, never a value from the vault
     done = run("status", "--history", "5", cwd=p)
     assert done.returncode == 0
