@@ -393,6 +393,14 @@ def link_records(
             linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
         with watch.phase("estimate m (EM)"):
             for columns in em_passes_for(compared(populated), populated):
+                agreeing = records.dropna(subset=list(columns))
+                if not agreeing.duplicated(subset=list(columns)).any():
+                    # Splink cannot train on no pairs (and raises)
+                    warnings.append(
+                        f"no two records agree on {' + '.join(columns)}: the comparisons "
+                        "trained on those pairs keep Splink's default m probabilities"
+                    )
+                    continue
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*columns), estimate_without_term_frequencies=True
                 )
