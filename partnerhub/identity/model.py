@@ -5,9 +5,12 @@ deterministic edges, clustered into people.
   variants), and the same valid NHS number with the same date of birth.
 * **Splink**: forename (exact with term frequencies, nickname/alias, Jaro–Winkler, Metaphone),
   surname (the same, without aliases), date of birth (exact, day/month transposed, one
-  character off, within a year), postcode (unit, sector, district), sex and NHS number.
-  u is estimated by random sampling, m by EM over two blocking passes; λ from deterministic
-  rules. Blocking rules are checked for their comparison count before predicting.
+  character off, within a year), where they live (postcode; the first address line when the
+  postcodes differ or one is missing; sector; district; town), sex and NHS number.
+  u is estimated by random sampling, m by EM over blocking passes; λ is counted from exact
+  deterministic rules. Comparisons, blocking rules, EM passes and λ's rules are those whose
+  columns are populated (:mod:`.rules`). Blocking rules are checked for their comparison
+  count before predicting.
 * **Clustering**: Splink's connected components over the edges at a match-probability
   threshold.
 """
