@@ -33,7 +33,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from partnerhub.errors import PartnerHubError, UserError
+from partnerhub.errors import UserError
 from partnerhub.identity.diagnostics import write_diagnostics
 from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
@@ -256,10 +256,11 @@ def _check_blocking(table: Any, records: int, rules: list[Any]) -> dict[str, int
         n = int(record["marginal_comparison_count"])
         counts[record["blocking_rule"]] = n
         if n > MAX_COMPARISONS:
-            raise PartnerHubError(
+            raise UserError(
                 f"blocking rule {record['blocking_rule']} would generate {n:,} comparisons "
-                f"(over {MAX_COMPARISONS:,}): a value is repeated far too often — check for "
-                "placeholder identifiers"
+                f"(over {MAX_COMPARISONS:,}): a value is repeated far too often — check the "
+                "extracts for placeholder identifiers (one name, date or postcode given to "
+                "many records)"
             )
     return counts
 

@@ -117,3 +117,13 @@ def test_records_without_names_or_nhs_numbers_cannot_be_linked() -> None:
     source = _source([("fire", "f1", None, None, "XP1 1AB"), ("fire", "f2", None, None, None)])
     with pytest.raises(UserError, match="no names and no NHS numbers"):
         link_records(prepare_records(source).records)
+
+
+def test_a_blocking_rule_that_explodes_is_a_users_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One line and exit code 2 (it was a PartnerHubError, shown with a traceback)."""
+    from partnerhub.identity import model
+
+    monkeypatch.setattr(model, "MAX_COMPARISONS", 0)
+    source = _source([("gp", "a", "ANN", "LEE", "XP1 1AB"), ("gp", "b", "ANN", "LEE", "XP1 1AB")])
+    with pytest.raises(UserError, match="would generate 1 comparisons"):
+        link_records(prepare_records(source).records)
