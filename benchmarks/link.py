@@ -98,7 +98,9 @@ import json, logging, resource, sys, time
 from pathlib import Path
 import duckdb, pandas as pd
 from splink import DuckDBAPI, Linker, block_on
-from partnerhub.identity.model import DEFAULT_THRESHOLD, _SEED, settings
+from partnerhub.identity.model import DEFAULT_THRESHOLD, _SEED, compared, settings
+from partnerhub.identity.rules import (
+    PRIOR_RECALL, em_passes_for, populated_columns, prior_rules_for)
 from partnerhub.timing import Stopwatch
 root, memory_limit = Path(sys.argv[1]), sys.argv[2]
 spill = root / "bare-splink-spill"
@@ -110,18 +112,17 @@ with watch.phase("load records into the engine"):
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     db_api = DuckDBAPI(con)
     table = db_api.register(records, table_name="records")
-linker = Linker(table, settings(), log_level=logging.ERROR)
+populated = populated_columns(records)
+linker = Linker(table, settings(False, populated), log_level=logging.ERROR)
 with watch.phase("estimate lambda"):
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("nhs_number", "dob")], recall=0.8)
+        [block_on(*r) for r in prior_rules_for(populated)], recall=PRIOR_RECALL)
 with watch.phase("estimate u"):
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
 with watch.phase("estimate m (EM)"):
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), estimate_without_term_frequencies=True)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("postcode_district", "family_metaphone"),
-        estimate_without_term_frequencies=True)
+    for columns in em_passes_for(compared(populated), populated):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*columns), estimate_without_term_frequencies=True)
 with watch.phase("predict (score blocked pairs)"):
     predictions = linker.inference.predict(threshold_match_probability=DEFAULT_THRESHOLD)
 with watch.phase("cluster"):

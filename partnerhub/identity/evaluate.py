@@ -1,13 +1,15 @@
 """Linkage quality against known truth (synthetic data): pairwise precision, recall and F1
-over records, and cluster-level measures."""
+over records, cluster-level measures, and the recall of blocking."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-__all__ = ["linkage_quality", "score_index"]
+__all__ = ["blocking_recall", "linkage_quality", "score_index"]
 
 
 def _pairs(labels: pd.Series) -> int:
@@ -65,3 +67,38 @@ def score_index(index: pd.DataFrame, source: pd.DataFrame, truth: pd.DataFrame) 
     out = linkage_quality(scored["person_id"], scored["true_person"])
     out["unscored"] = len(linkable) - len(scored)
     return out
+
+
+def blocking_recall(
+    records: pd.DataFrame, truth: pd.DataFrame, rules: Sequence[Any]
+) -> dict[str, Any]:
+    """The share of true pairs of partner records that blocking puts up for scoring.
+
+    ``records``: prepared records (:mod:`.prepare`: unique_id, partner, record_key, features);
+    ``truth``: partner, record_key, true_person; ``rules``: Splink blocking rules (as
+    :func:`.model.blocking_rules` gives them). A true pair is two records of one person (not
+    two variants of one record, which are linked by their record key); it is found when some
+    rule admits some pair of their identifier variants."""
+    keyed = records.merge(truth, on=["partner", "record_key"])
+    conditions = " OR ".join(
+        f"({rule.get_blocking_rule('duckdb').blocking_rule_sql})" for rule in rules
+    )
+    with duckdb.connect() as con:
+        con.register("keyed", keyed)
+        con.execute(
+            "CREATE TABLE pairs AS SELECT l.unique_id AS id_l, r.unique_id AS id_r, "
+            "least(l.partner || chr(31) || l.record_key, r.partner || chr(31) || r.record_key) "
+            "AS a, greatest(l.partner || chr(31) || l.record_key, "
+            "r.partner || chr(31) || r.record_key) AS b "
+            "FROM keyed l JOIN keyed r ON l.true_person = r.true_person "
+            "AND l.unique_id < r.unique_id "
+            "AND NOT (l.partner = r.partner AND l.record_key = r.record_key)"
+        )
+        total = con.execute("SELECT count(*) FROM (SELECT DISTINCT a, b FROM pairs)").fetchall()
+        found = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT p.a, p.b FROM pairs p "
+            "JOIN keyed l ON p.id_l = l.unique_id JOIN keyed r ON p.id_r = r.unique_id "
+            f"WHERE {conditions})"
+        ).fetchall()
+    pairs, blocked = int(total[0][0]), int(found[0][0])
+    return {"true_pairs": pairs, "blocked": blocked, "recall": blocked / pairs if pairs else 1.0}

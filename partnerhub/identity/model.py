@@ -5,9 +5,12 @@ deterministic edges, clustered into people.
   variants), and the same valid NHS number with the same date of birth.
 * **Splink**: forename (exact with term frequencies, nickname/alias, Jaro–Winkler, Metaphone),
   surname (the same, without aliases), date of birth (exact, day/month transposed, one
-  character off, within a year), postcode (unit, sector, district), sex and NHS number.
-  u is estimated by random sampling, m by EM over two blocking passes; λ from deterministic
-  rules. Blocking rules are checked for their comparison count before predicting.
+  character off, within a year), where they live (postcode; the first address line when the
+  postcodes differ or one is missing; sector; district; town), sex and NHS number.
+  u is estimated by random sampling, m by EM over blocking passes; λ is counted from exact
+  deterministic rules. Comparisons, blocking rules, EM passes and λ's rules are those whose
+  columns are populated (:mod:`.rules`). Blocking rules are checked for their comparison
+  count before predicting.
 * **Clustering**: Splink's connected components over the edges at a match-probability
   threshold.
 """
@@ -30,10 +33,17 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from partnerhub.errors import PartnerHubError
+from partnerhub.errors import UserError
 from partnerhub.identity.diagnostics import write_diagnostics
 from partnerhub.identity.frames import sort_frame
 from partnerhub.identity.review import REVIEW_LOW, apply_decisions, match_labels
+from partnerhub.identity.rules import (
+    PRIOR_RECALL,
+    blocking_rules_for,
+    em_passes_for,
+    populated_columns,
+    prior_rules_for,
+)
 from partnerhub.timing import Stopwatch
 
 __all__ = [
@@ -51,6 +61,8 @@ _PAIR = ["unique_id_l", "unique_id_r"]
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_MEMORY_LIMIT = "4GB"  # the linkage engine's DuckDB memory limit (config: linkage.*)
 MAX_COMPARISONS = 50_000_000  # per blocking rule; more means a rule is too loose for the data
+_SPLINK_PRIOR = 0.0001  # Splink's default λ, before it is estimated
+_MAX_PRIOR = 0.5  # λ above this only on a handful of records that nearly all match
 EXACT_COUNTS_UP_TO = 200_000  # records; above this, blocking counts are estimated from a sample
 _COUNT_SAMPLE = 0.2  # of the records on each side of a blocking join (Splink's default: 0.05)
 _SEED = 20261125
@@ -131,49 +143,88 @@ def _dob() -> cl.CustomComparison:
     )
 
 
-def _postcode() -> cl.CustomComparison:
-    return cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"),
-            cll.ExactMatchLevel("postcode_sector"),
-            cll.ExactMatchLevel("postcode_district"),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def blocking_rules() -> list[Any]:
-    return [
-        block_on("nhs_number"),
-        block_on("dob", "family_metaphone"),
-        block_on("dob", "given_metaphone"),
-        block_on("postcode", "family_metaphone"),
-        block_on("postcode", "given_metaphone"),
-        block_on("family_metaphone", "given_metaphone", "birth_year"),
-    ]
-
-
-def settings(encoded: bool = False) -> SettingsCreator:
-    """The model's settings; ``encoded``: for privacy-preserving mode (see :mod:`.pprl`)."""
-    if encoded:
-        people = [_name("given_name", True, True), _name("family_name", False, True)]
-        people.append(_encoded_dob())
+def _postcode(address: bool = False, town: bool = False) -> cl.CustomComparison:
+    """Where the two records live: the same postcode, sector or district — and, where the
+    records carry them, the same first address line though the postcodes differ or one is
+    missing (a mistyped or unrecorded postcode), or the same town. The address line does not
+    add to an agreeing postcode: at one address it tells a person from the rest of their
+    household no better than the postcode does, and counting both would count it twice."""
+    levels: list[Any] = []
+    if address:
+        levels.append(
+            cll.CustomLevel(
+                "(postcode_l IS NULL OR postcode_r IS NULL) AND "
+                "(address_l IS NULL OR address_r IS NULL OR address_l <> address_r)",
+                label_for_charts="postcode missing",
+            ).configure(is_null_level=True)
+        )
     else:
-        people = [_name("given_name", True), _name("family_name", False), _dob()]
+        levels.append(cll.NullLevel("postcode"))
+    levels.append(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"))
+    if address:
+        levels.append(
+            cll.ExactMatchLevel("address").configure(
+                label_for_charts="same address line, postcode differs or missing"
+            )
+        )
+    levels += [cll.ExactMatchLevel("postcode_sector"), cll.ExactMatchLevel("postcode_district")]
+    if town:
+        levels.append(cll.ExactMatchLevel("town").configure(label_for_charts="same town"))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(output_column_name="postcode", comparison_levels=levels)
+
+
+# The columns each comparison reads (an EM pass blocked on one of them cannot train it).
+_READS = {
+    "given_name": ("given_name", "given_aliases", "given_metaphone", "given_bf"),
+    "family_name": ("family_name", "family_metaphone", "family_bf"),
+    "dob": ("dob", "dob_swapped", "dob_bf"),
+    "postcode": ("postcode", "postcode_sector", "postcode_district", "address", "town"),
+    "sex": ("sex",),
+    "nhs_number": ("nhs_number",),
+}
+_EVERY_COLUMN = frozenset(c for cols in _READS.values() for c in cols)
+
+
+def blocking_rules(populated: Collection[str] = _EVERY_COLUMN, encoded: bool = False) -> list[Any]:
+    """Splink's blocking rules for records whose ``populated`` columns are those given
+    (see :mod:`.rules`)."""
+    return [r.creator() for r in blocking_rules_for(populated, encoded)]
+
+
+def compared(populated: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """The comparisons the model makes (name → the columns it reads): those whose main
+    column is populated."""
+    return {name: cols for name, cols in _READS.items() if name in populated}
+
+
+def settings(
+    encoded: bool = False,
+    populated: Collection[str] = _EVERY_COLUMN,
+    prior: float | None = None,
+) -> SettingsCreator:
+    """The model's settings; ``encoded``: for privacy-preserving mode (see :mod:`.pprl`);
+    ``populated``: the columns with a value in some record (a comparison or blocking rule on
+    an empty column is left out); ``prior``: λ, if known."""
+    use = compared(populated)
+    comparisons: list[Any] = []
+    if "given_name" in use:
+        comparisons.append(_name("given_name", True, encoded))
+    if "family_name" in use:
+        comparisons.append(_name("family_name", False, encoded))
+    if "dob" in use:
+        comparisons.append(_encoded_dob() if encoded else _dob())
+    if "postcode" in use:
+        comparisons.append(_postcode("address" in populated, "town" in populated))
+    comparisons += [cl.ExactMatch(c) for c in ("sex", "nhs_number") if c in use]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[
-            *people,
-            _postcode(),
-            cl.ExactMatch("sex"),
-            cl.ExactMatch("nhs_number"),
-        ],
-        blocking_rules_to_generate_predictions=blocking_rules(),
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(populated, encoded),
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
+        probability_two_random_records_match=_SPLINK_PRIOR if prior is None else prior,
     )
 
 
@@ -187,9 +238,10 @@ class LinkResult:
     decisions_applied: int = 0  # edges added or removed by stewards' decisions
     labels: int = 0  # match decisions used as labels to re-estimate m
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
+    warnings: tuple[str, ...] = ()  # about the data (e.g. no pair to estimate λ from)
 
 
-def _check_blocking(table: Any, records: int) -> dict[str, int]:
+def _check_blocking(table: Any, records: int, rules: list[Any]) -> dict[str, int]:
     """Comparisons each blocking rule adds, refusing a rule that explodes: exact counts up to
     ``EXACT_COUNTS_UP_TO`` records; above, Splink's estimate from a deterministic sample of
     ``_COUNT_SAMPLE`` of the records on each side (within 2 % of the exact counts on the
@@ -197,19 +249,46 @@ def _check_blocking(table: Any, records: int) -> dict[str, int]:
     counts = {}
     for record in count_comparisons_from_blocking_rules(
         table,
-        blocking_rules=blocking_rules(),
+        blocking_rules=rules,
         link_type="dedupe_only",
         record_sample_proportion=1.0 if records <= EXACT_COUNTS_UP_TO else _COUNT_SAMPLE,
     ):
         n = int(record["marginal_comparison_count"])
         counts[record["blocking_rule"]] = n
         if n > MAX_COMPARISONS:
-            raise PartnerHubError(
+            raise UserError(
                 f"blocking rule {record['blocking_rule']} would generate {n:,} comparisons "
-                f"(over {MAX_COMPARISONS:,}): a value is repeated far too often — check for "
-                "placeholder identifiers"
+                f"(over {MAX_COMPARISONS:,}): a value is repeated far too often — check the "
+                "extracts for placeholder identifiers (one name, date or postcode given to "
+                "many records)"
             )
     return counts
+
+
+def _prior(table: Any, records: int, populated: Collection[str]) -> tuple[float, str | None]:
+    """λ, the probability that two random records match: the pairs that agree exactly on the
+    deterministic rules (:func:`.rules.prior_rules_for`) over all pairs, divided by the rules'
+    recall (as Splink's ``estimate_probability_two_random_records_match`` computes it); and a
+    warning when no pair agrees, in which case one match is assumed."""
+    rules = prior_rules_for(populated)
+    pairs = records * (records - 1) / 2
+    found = 0
+    if rules and pairs:
+        counts = count_comparisons_from_blocking_rules(
+            table,
+            blocking_rules=[block_on(*r) for r in rules],
+            link_type="dedupe_only",
+            record_sample_proportion=1.0,
+        )
+        found = sum(int(c["marginal_comparison_count"]) for c in counts)
+    if pairs and found:
+        return min(found / PRIOR_RECALL / pairs, _MAX_PRIOR), None
+    agree = " or ".join(" + ".join(r) for r in rules) or "any identifier the model uses"
+    return min(1 / pairs, _MAX_PRIOR) if pairs else _MAX_PRIOR, (
+        f"no two records agree exactly on {agree}: the prior probability that two records "
+        "match is a guess (one matching pair), so links may be missed — check that the "
+        "extracts describe the same people"
+    )
 
 
 _BLOOM_COLUMNS = ("given_bf", "family_bf", "dob_bf")
@@ -230,6 +309,18 @@ def _create_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, encod
         f"CREATE TABLE records AS SELECT * REPLACE ({', '.join(parts)}) FROM _records_frame"
     )
     con.unregister("_records_frame")
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    """The columns a (saved) model adjusts for term frequencies — an earlier model may not
+    adjust the address."""
+    out: list[str] = []
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            column = level.get("tf_adjustment_column")
+            if column and column not in out:
+                out.append(column)
+    return out
 
 
 def connect_engine(memory_limit: str, temp_directory: Path) -> duckdb.DuckDBPyConnection:
@@ -273,6 +364,13 @@ def link_records(
     a private temporary one, removed afterwards).
     """
     logging.getLogger("splink").setLevel(logging.ERROR)
+    populated = populated_columns(records)
+    if not {"nhs_number", "family_name", "given_name"} & populated:
+        raise UserError(
+            "the current extracts carry no names and no NHS numbers: there is nothing to link "
+            "people on — check the contracts map the identifier columns (given_name, "
+            "family_name, nhs_number)"
+        )
     watch = Stopwatch()
     spill: tempfile.TemporaryDirectory[str] | None = None
     if temp_directory is None:
@@ -284,27 +382,32 @@ def link_records(
         encoded = "given_bf" in records.columns
         _create_records(con, records, encoded)
         table = db_api.register("records", table_name="records")
+    warnings: list[str] = []
     with watch.phase("count blocking comparisons"):
-        comparisons = _check_blocking(table, len(records))
+        comparisons = _check_blocking(table, len(records), blocking_rules(populated, encoded))
     incremental = model is not None and previous_edges is not None
     if model is not None:
         linker = Linker(table, model, log_level=logging.ERROR)
     else:
-        linker = Linker(table, settings(encoded), log_level=logging.ERROR)
         with watch.phase("estimate lambda"):
-            linker.training.estimate_probability_two_random_records_match(
-                [block_on("nhs_number", "dob")], recall=0.8
-            )
+            prior, warning = _prior(table, len(records), populated)
+            warnings += [warning] if warning else []
+        linker = Linker(table, settings(encoded, populated, prior), log_level=logging.ERROR)
         with watch.phase("estimate u"):
             linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
         with watch.phase("estimate m (EM)"):
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on("dob"), estimate_without_term_frequencies=True
-            )
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on("postcode_district", "family_metaphone"),
-                estimate_without_term_frequencies=True,
-            )
+            for columns in em_passes_for(compared(populated), populated):
+                agreeing = records.dropna(subset=list(columns))
+                if not agreeing.duplicated(subset=list(columns)).any():
+                    # Splink cannot train on no pairs (and raises)
+                    warnings.append(
+                        f"no two records agree on {' + '.join(columns)}: the comparisons "
+                        "trained on those pairs keep Splink's default m probabilities"
+                    )
+                    continue
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*columns), estimate_without_term_frequencies=True
+                )
     present = set(records["unique_id"])
     decided = decisions if decisions is not None else pd.DataFrame(columns=[*_PAIR, "decision"])
     labels = match_labels(decided, present)
@@ -339,7 +442,7 @@ def link_records(
             con.register("_kept", kept[["unique_id_l", "unique_id_r"]])
             con.execute("CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM _kept")
             if new:
-                for column in ("given_name", "family_name", "postcode"):
+                for column in _tf_columns(model or {}):
                     linker.table_management.compute_tf_table(column)
                 new_table = db_api.register("new_records", table_name="new_records")
                 parts = [
@@ -437,4 +540,5 @@ def link_records(
         applied,
         len(labels) if model is None else 0,
         watch.seconds,
+        tuple(warnings),
     )

@@ -4,7 +4,9 @@ standardised features the linkage model compares.
 Standardisation: names upper-cased with punctuation and spaces removed; each forename's
 *aliases* (itself plus its canonical forms from the `nicknames` dataset: BOB → ROBERT, LIZ →
 ELIZABETH) so nicknames can agree; Metaphone codes of both names (Smith/Smyth); postcode sector
-and district for partial agreement. **Garbage** is set to missing with a warning: placeholder
+and district for partial agreement; the first address line and the town upper-cased with
+punctuation removed and spaces collapsed ("1 St Andrew's Close" → "1 ST ANDREWS CLOSE").
+**Garbage** is set to missing with a warning: placeholder
 names (UNKNOWN, NOT KNOWN, BABY, …), placeholder dates of birth (1900-01-01, 1800-01-01), and
 repeated-digit NHS numbers — so that they never pull unrelated people together.
 """
@@ -56,6 +58,8 @@ PLACEHOLDER_NAMES = frozenset(
 )
 PLACEHOLDER_DOBS = frozenset({"1900-01-01", "1800-01-01"})  # system defaults for "unknown"
 _NOT_LETTERS = re.compile(r"[^A-Z]")
+_APOSTROPHES = re.compile(r"['’.]")
+_NOT_WORDS = re.compile(r"[^A-Z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,13 @@ def _clean(name: object) -> str | None:
         return None
     text = _NOT_LETTERS.sub("", name.upper())
     return text or None
+
+
+def _clean_address(text: object) -> str | None:
+    if not isinstance(text, str):
+        return None
+    words = _NOT_WORDS.sub(" ", _APOSTROPHES.sub("", text.upper())).strip()
+    return words or None
 
 
 @cache
@@ -101,7 +112,12 @@ FEATURES = (
     "postcode",
     "postcode_sector",
     "postcode_district",
+    "address",
+    "town",
 )
+# Features that are not part of a variant's key: a variant takes the least of its rows' values
+# (rows of one record with the same postcode hold the same address, up to its spelling).
+CARRIED = ("address", "town")
 # What makes two rows the same identifier variant of a record.
 VARIANT_KEY = (
     "partner",
@@ -113,6 +129,15 @@ VARIANT_KEY = (
     "sex",
     "postcode",
 )
+
+
+_WITHOUT = {
+    "nhs_number": "names, date of birth and address only",
+    "dob": "names and address only: expect more missed and false links",
+    "given_name": "expect more false links within households",
+    "family_name": "expect more false links",
+    "postcode": "no address agreement: expect more missed links of people who moved",
+}
 
 
 def _by_value(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
@@ -158,12 +183,17 @@ def standardise(source: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     frame["postcode"] = postcode
     frame["postcode_sector"] = _by_value(postcode, lambda p: p[:-2])
     frame["postcode_district"] = _by_value(postcode, lambda p: p.split(" ")[0])
+    for col, raw in (("address", "address_line_1"), ("town", "town")):
+        frame[col] = _by_value(frame[raw], _clean_address) if raw in frame else None
     frame["given_aliases"] = _by_value(frame["given_name"], lambda n: list(_aliases(n)))
     frame["given_metaphone"] = _by_value(frame["given_name"], _metaphone)
     frame["family_metaphone"] = _by_value(frame["family_name"], _metaphone)
     for col in ("given_name", "family_name", "dob", "postcode", "sex", "nhs_number"):
         if frame[col].isna().all() and len(frame):
-            warnings.append(f"{col} is missing in every record: it cannot help linkage")
+            warnings.append(
+                f"{col} is missing in every record: linkage goes on without it "
+                f"({_WITHOUT.get(col, 'one identifier fewer')})"
+            )
     return frame, tuple(warnings)
 
 
@@ -175,7 +205,8 @@ def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
     The digest is SHA-256 of the variant key's values as text (``str`` of each: a missing
     value is ``None``, or ``nan`` where it was NaN) joined by U+001F. DuckDB finds the first
     row of each variant, sorts them (missing last) and computes the digests over an Arrow
-    copy of the key; pandas keeps the rows."""
+    copy of the key; pandas keeps the rows. A :data:`CARRIED` column of ``frame`` (not part of
+    the key) takes the least of the variant's values, whatever the order of the rows."""
     key = list(VARIANT_KEY)
     columns: dict[str, pa.Array] = {}
     texts: list[str] = []
@@ -194,14 +225,19 @@ def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
             columns[f"t{i}"] = pa.array(values.astype(str).to_numpy(dtype=object))
             texts.append(f"t{i}")
             carried.append(f", arg_min(t{i}, row_) AS t{i}")
+    least = [c for c in CARRIED if c in frame.columns]
+    for j, col in enumerate(least):
+        columns[f"c{j}"] = pa.array(frame[col].to_numpy(dtype=object), type=pa.string())
+        carried.append(f", min(c{j}) AS c{j}")
     columns["row_"] = pa.array(np.arange(len(frame), dtype=np.int64))
     keys = pa.table(columns)
     by = ", ".join(f"k{i}" for i in range(len(key)))
+    least_out = "".join(f", c{j}" for j in range(len(least)))
     with duckdb.connect() as con:
         con.register("variant_keys", keys)
         first = con.execute(
             f"SELECT row_, substr(sha256(concat_ws(chr(31), {', '.join(texts)})), 1, 24) "
-            f"AS unique_id FROM (SELECT {by}, min(row_) AS row_{''.join(carried)} "
+            f"AS unique_id{least_out} FROM (SELECT {by}, min(row_) AS row_{''.join(carried)} "
             f"FROM variant_keys GROUP BY {by}) "
             f"ORDER BY {', '.join(f'k{i} NULLS LAST' for i in range(len(key)))}",
             params,
@@ -210,6 +246,11 @@ def with_variant_ids(frame: pd.DataFrame) -> pd.DataFrame:
     # column by column: a frame-wide take would first consolidate every column into one block
     out = {"unique_id": pd.Series(np.asarray(first["unique_id"], dtype=object))}
     out.update({c: frame[c].take(rows).reset_index(drop=True) for c in frame.columns})
+    for j, col in enumerate(least):
+        values = np.ma.asarray(first[f"c{j}"])
+        text = values.data.astype(object)
+        text[np.ma.getmaskarray(values)] = None
+        out[col] = pd.Series(text, dtype=object)
     return pd.DataFrame(out)
 
 

@@ -141,7 +141,7 @@ def link_partnership(
         if mode == "incremental"
         else None,
         "blocking_comparisons": result.comparisons,
-        "warnings": list(prepared.warnings),
+        "warnings": [*prepared.warnings, *result.warnings],
         "changes": {str(k): int(v) for k, v in kinds.items()},
         "previous_run": previous_run.id if previous_run else None,
         "privacy_preserving": privacy_preserving,
