@@ -122,7 +122,9 @@ def validate(
     contract = contract_of(settings, _dataset(settings, partner, dataset))
     con = duckdb.connect()
     try:
-        staged = stage_extract(con, file, contract)
+        staged = stage_extract(
+            con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+        )
         counts = validate_staged(con, contract, date.today(), staged.ragged)
         summary = quality_report(con, staged, counts, contract)
         problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
@@ -169,7 +171,14 @@ def encode(
         raise UserError(f"{file}: file not found — check the path")
     secret = load_secret(secret_file)
     lookup = load_postcode_lookup(settings.resolve(settings.geography.postcode_lookup))
-    result = encode_extract(contract, file, secret, out, lookup)
+    result = encode_extract(
+        contract,
+        file,
+        secret,
+        out,
+        lookup,
+        max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes,
+    )
     console.print(
         f"{file}: encoded {result.encoded:,} of {result.received:,} rows to {result.out}",
         highlight=False,

@@ -252,7 +252,9 @@ def ingest_file(
     con = staging if staging is not None else duckdb.connect()
     try:
         try:
-            staged = stage_extract(con, file, contract)
+            staged = stage_extract(
+                con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+            )
         except ContractError as exc:
             load_id = stores.control.reject_load(
                 message=str(exc),
