@@ -714,11 +714,13 @@ def _show_planted(out: Path) -> None:
 # Governance commands (agreements, users, audit, releases, serve) live in their own module.
 from partnerhub.cli import governance as _governance  # noqa: E402
 from partnerhub.cli.indicators import indicators_app  # noqa: E402
+from partnerhub.cli.loads import loads_app  # noqa: E402
 from partnerhub.cli.review import review_app  # noqa: E402
 
 _governance.register(app)
 app.add_typer(review_app, name="review")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(loads_app, name="loads")
 
 
 def main(argv: list[str] | None = None) -> int:
