@@ -214,10 +214,19 @@ def _print_report(summary: dict[str, Any], title: str) -> None:
     problems.add_column("problems")
     for col in summary["columns"]:
         if col["invalid"] or col["required"]:
-            reasons = "; ".join(f"{k} ×{v}" for k, v in col["reasons"].items())
+            reasons = "; ".join(
+                [f"{k} ×{v}" for k, v in col["reasons"].items()]
+                + [f"{k} ×{v} (dropped, row kept)" for k, v in col.get("dropped", {}).items()]
+            )
             filled = "" if col["completeness"] is None else f"{col['completeness']:.1%}"
             problems.add_row(col["column"], filled, reasons or "—")
     console.print(problems)
+    dropped = summary.get("dropped_identifiers") or {}
+    if dropped.get("values"):
+        console.print(
+            f"{dropped['values']:,} invalid optional identifier(s) dropped from "
+            f"{dropped['rows']:,} row(s) that loaded (the facts are kept)"
+        )
     drift = summary.get("drift")
     if drift:
         change = drift["received_change"]
@@ -679,6 +688,9 @@ def _show_quality(results: list[Any]) -> None:
         for col in r.report["columns"]:
             for reason, n in col["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + n
+            for reason, n in col.get("dropped", {}).items():
+                shown = f"{reason} (dropped, row kept)"
+                reasons[shown] = reasons.get(shown, 0) + n
         top = max(reasons, key=lambda k: reasons[k]) if reasons else "—"
         filled = [c for c in r.report["columns"] if c["completeness"] is not None]
         low = min(filled, key=lambda c: c["completeness"]) if filled else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -132,11 +133,17 @@ def test_validate_reports_and_quarantines_without_values_on_screen(tmp_path: Pat
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "modulus-11" in done.stdout
+    out = " ".join(done.stdout.split())
+    assert "modulus-11" in out and "(dropped, row kept)" in out
+    assert "2 invalid optional identifier(s) dropped from 2 row(s)" in out
     assert "9434765918" not in done.stdout  # no value from the file on screen
     quarantine = (tmp_path / "q.csv").read_text().splitlines()
-    assert quarantine[0] == "line,column,value,reason" and len(quarantine) == 3
-    assert '"quarantined": 2' in (tmp_path / "r.json").read_text()
+    assert quarantine == ["line,column,value,reason"]  # the rows load: the NHS number is dropped
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["valid"], report["quarantined"]) == (2, 0)
+    assert report["dropped_identifiers"]["by_column"] == {
+        "NHS_NO": {"NHS number fails the modulus-11 check (or is not 10 digits)": 2}
+    }
 
 
 def test_validate_file_level_errors_are_one_line(tmp_path: Path) -> None:
@@ -185,7 +192,7 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     assert "release 1 to asc under partnershire-performance" in out
     assert "a research request is refused" in out and "expired on 2025-03-31" in out
     assert re.search(r"audit log: \d+ entries .* intact\.", out)
-    assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
+    assert "modulus-11" in done.stdout  # the planted keying errors are found (and dropped)
     assert "Linkage quality against the synthetic truth" in done.stdout
     assert "NI 5 (a survey indicator) imported as published values" in out
     assert (tmp_path / "demo" / "charts" / "ni5-by-ward.png").read_bytes()[:4] == b"\x89PNG"
