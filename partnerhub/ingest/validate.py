@@ -233,11 +233,16 @@ def validate_staged(
             )
     if not dups:
         # No row id: a row whose every value (trimmed) equals an earlier row's is a copy.
+        # Rows are hashed first; only rows whose hash repeats are compared value by value.
+        repeated = (
+            f"SELECT h FROM (SELECT hash({text_cols}) AS h FROM _typed) "
+            "GROUP BY h HAVING count(*) > 1"
+        )
         dups.append(
             "SELECT _line AS line, '' AS \"column\", '' AS value, "
             f"{_lit(EXACT_DUPLICATE)} || CAST(first_line AS VARCHAR) AS reason "
             f"FROM (SELECT _line, min(_line) OVER (PARTITION BY {text_cols}) AS first_line "
-            "FROM _typed) WHERE _line > first_line"
+            f"FROM _typed WHERE hash({text_cols}) IN ({repeated})) WHERE _line > first_line"
         )
     con.execute("CREATE OR REPLACE TEMP TABLE _duplicates AS " + " UNION ALL ".join(dups))
     # An invalid optional identifier does not stop its row: the value is dropped instead.
