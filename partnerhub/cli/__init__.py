@@ -122,7 +122,9 @@ def validate(
     contract = contract_of(settings, _dataset(settings, partner, dataset))
     con = duckdb.connect()
     try:
-        staged = stage_extract(con, file, contract)
+        staged = stage_extract(
+            con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+        )
         counts = validate_staged(con, contract, date.today(), staged.ragged)
         summary = quality_report(con, staged, counts, contract)
         problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
@@ -169,7 +171,14 @@ def encode(
         raise UserError(f"{file}: file not found — check the path")
     secret = load_secret(secret_file)
     lookup = load_postcode_lookup(settings.resolve(settings.geography.postcode_lookup))
-    result = encode_extract(contract, file, secret, out, lookup)
+    result = encode_extract(
+        contract,
+        file,
+        secret,
+        out,
+        lookup,
+        max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes,
+    )
     console.print(
         f"{file}: encoded {result.encoded:,} of {result.received:,} rows to {result.out}",
         highlight=False,
@@ -205,10 +214,19 @@ def _print_report(summary: dict[str, Any], title: str) -> None:
     problems.add_column("problems")
     for col in summary["columns"]:
         if col["invalid"] or col["required"]:
-            reasons = "; ".join(f"{k} ×{v}" for k, v in col["reasons"].items())
+            reasons = "; ".join(
+                [f"{k} ×{v}" for k, v in col["reasons"].items()]
+                + [f"{k} ×{v} (dropped, row kept)" for k, v in col.get("dropped", {}).items()]
+            )
             filled = "" if col["completeness"] is None else f"{col['completeness']:.1%}"
             problems.add_row(col["column"], filled, reasons or "—")
     console.print(problems)
+    dropped = summary.get("dropped_identifiers") or {}
+    if dropped.get("values"):
+        console.print(
+            f"{dropped['values']:,} invalid optional identifier(s) dropped from "
+            f"{dropped['rows']:,} row(s) that loaded (the facts are kept)"
+        )
     drift = summary.get("drift")
     if drift:
         change = drift["received_change"]
@@ -706,6 +724,9 @@ def _show_quality(results: list[Any]) -> None:
         for col in r.report["columns"]:
             for reason, n in col["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + n
+            for reason, n in col.get("dropped", {}).items():
+                shown = f"{reason} (dropped, row kept)"
+                reasons[shown] = reasons.get(shown, 0) + n
         top = max(reasons, key=lambda k: reasons[k]) if reasons else "—"
         filled = [c for c in r.report["columns"] if c["completeness"] is not None]
         low = min(filled, key=lambda c: c["completeness"]) if filled else None
@@ -741,11 +762,13 @@ def _show_planted(out: Path) -> None:
 # Governance commands (agreements, users, audit, releases, serve) live in their own module.
 from partnerhub.cli import governance as _governance  # noqa: E402
 from partnerhub.cli.indicators import indicators_app  # noqa: E402
+from partnerhub.cli.loads import loads_app  # noqa: E402
 from partnerhub.cli.review import review_app  # noqa: E402
 
 _governance.register(app)
 app.add_typer(review_app, name="review")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(loads_app, name="loads")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,11 @@ audit_anchor = "control/audit.head"
 memory_limit = "4GB"
 temp_directory = "identity/linkage-spill"
 
+[ingest]
+# An Excel (xlsx) extract is a zip: one that would expand to more than this many bytes is
+# refused before it is opened (a defence against zip bombs). 536870912 = 512 MiB.
+max_xlsx_uncompressed_bytes = 536870912
+
 # One [[partner]] block per partner; one [[partner.dataset]] per extract it sends.
 # `contract` is a contract TOML (see docs/contracts.md) or builtin:<name> for a shipped one.
 [[partner]]

@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from partnerhub.errors import ConfigError, describe_validation_error
 
 __all__ = [
+    "DEFAULT_MAX_XLSX_BYTES",
     "ControlPlaneSettings",
     "DatasetSettings",
     "GeographySettings",
     "GovernanceSettings",
     "IdentityStoreSettings",
+    "IngestSettings",
     "KeySettings",
     "LinkageSettings",
     "PartnerSettings",
@@ -32,6 +34,7 @@ __all__ = [
 ]
 
 _ID = r"^[a-z][a-z0-9_]*$"
+DEFAULT_MAX_XLSX_BYTES = 512 * 1024 * 1024  # an Excel extract expands to at most 512 MiB
 
 
 class _Frozen(BaseModel):
@@ -99,6 +102,16 @@ class LinkageSettings(_Frozen):
     temp_directory: Path = Path("identity/linkage-spill")
 
 
+class IngestSettings(_Frozen):
+    """Limits on what `partnerhub ingest` (and `validate`) will open."""
+
+    max_xlsx_uncompressed_bytes: int = Field(
+        default=DEFAULT_MAX_XLSX_BYTES,
+        gt=0,
+        description="an xlsx workbook expanding to more bytes is refused before it is opened",
+    )
+
+
 class DatasetSettings(_Frozen):
     id: str = Field(pattern=_ID)
     contract: str = Field(
@@ -135,6 +148,7 @@ class Partnership(_Frozen):
     keys: KeySettings = Field(default_factory=KeySettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     partners: tuple[PartnerSettings, ...] = Field(alias="partner", min_length=1)
     source: Path | None = Field(default=None, exclude=True)
 

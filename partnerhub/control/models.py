@@ -27,8 +27,11 @@ __all__ = [
 
 # pending: started, not committed (a crash leaves it; recovery removes it and its rows)
 # loaded: committed; the newest loaded load of a dataset is its current one
-# rejected: the file could not be read at all (nothing loaded; the message says why)
-LOAD_STATUSES = ("pending", "loaded", "rejected")
+# rejected: not loaded — the file could not be read, or held no valid row (the message says
+#   why; the quarantine of a file with no valid row is kept)
+# withdrawn: committed, then set aside by `partnerhub loads restore` of an earlier load (rows
+#   kept; restoring it makes it current again)
+LOAD_STATUSES = ("pending", "loaded", "rejected", "withdrawn")
 
 
 class Base(DeclarativeBase):

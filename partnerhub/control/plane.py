@@ -128,35 +128,57 @@ class ControlPlane:
             load.report = json.dumps(report, sort_keys=True, default=str)
             load.message = message
             load.finished_at = _now()
-            if len(quarantine):
-                s.execute(
-                    insert(QuarantineRow),
-                    [
-                        {
-                            "load_id": load_id,
-                            "line": int(r.line),
-                            "column": str(r.column),
-                            "value": str(r.value),
-                            "reason": str(r.reason),
-                        }
-                        for r in quarantine.itertuples(index=False)
-                    ],
-                )
+            _insert_quarantine(s, load_id, quarantine)
             if on_commit is not None:
                 on_commit(s)
 
     def reject_load(
-        self, on_commit: Callable[[Session, int], object] | None = None, **fields: Any
+        self,
+        on_commit: Callable[[Session, int], object] | None = None,
+        *,
+        report: dict[str, Any] | None = None,
+        quarantine: pd.DataFrame | None = None,
+        **fields: Any,
     ) -> int:
-        """Record a file that could not be read at all (nothing was loaded)."""
+        """Record a file that was not loaded: it could not be read at all, or it held no
+        valid row (then with its report and quarantine, for the partner to fix)."""
         with self.session() as s:
             now = _now()
             load = Load(status="rejected", started_at=now, finished_at=now, **fields)
+            if report is not None:
+                load.report = json.dumps(report, sort_keys=True, default=str)
             s.add(load)
             s.flush()
+            if quarantine is not None:
+                _insert_quarantine(s, int(load.id), quarantine)
             if on_commit is not None:
                 on_commit(s, int(load.id))
             return int(load.id)
+
+    def restore_load(
+        self, load_id: int, on_commit: Callable[[Session, list[int]], object] | None = None
+    ) -> list[int]:
+        """Make an earlier committed load of a dataset current again: every loaded load of
+        the dataset after it becomes *withdrawn* (kept, with its rows, but never current;
+        restoring it makes it current again). Returns the loads withdrawn; ``on_commit``
+        joins the transaction (the audit entry)."""
+        with self.session() as s:
+            load = s.get_one(Load, load_id)
+            newer = list(
+                s.scalars(
+                    select(Load)
+                    .where(Load.partner == load.partner, Load.dataset == load.dataset)
+                    .where(Load.status == "loaded", Load.id > load_id)
+                    .order_by(Load.id)
+                )
+            )
+            load.status = "loaded"
+            for later in newer:
+                later.status = "withdrawn"
+            withdrawn = [int(ld.id) for ld in newer]
+            if on_commit is not None:
+                on_commit(s, withdrawn)
+            return withdrawn
 
     def remove_load(self, load_id: int) -> None:
         with self.session() as s:
@@ -188,8 +210,9 @@ class ControlPlane:
             return {(ld.partner, ld.dataset): ld for ld in loads}
 
     def committed_load_ids(self) -> set[int]:
+        """Loads whose rows stand (loaded, current or superseded, or withdrawn)."""
         with self.session() as s:
-            return set(s.scalars(select(Load.id).where(Load.status == "loaded")))
+            return set(s.scalars(select(Load.id).where(Load.status.in_(("loaded", "withdrawn")))))
 
     def previous_load(self, partner: str, dataset: str) -> Load | None:
         current = self.current_loads().get((partner, dataset))
@@ -296,6 +319,24 @@ class ControlPlane:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _insert_quarantine(s: Session, load_id: int, quarantine: pd.DataFrame) -> None:
+    if not len(quarantine):
+        return
+    s.execute(
+        insert(QuarantineRow),
+        [
+            {
+                "load_id": load_id,
+                "line": int(r.line),
+                "column": str(r.column),
+                "value": str(r.value),
+                "reason": str(r.reason),
+            }
+            for r in quarantine.itertuples(index=False)
+        ],
+    )
 
 
 def open_control_plane(url: str, root: Path) -> ControlPlane:

@@ -9,12 +9,14 @@ control plane so that a load lands completely or not at all.
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.load import (
     LoadResult,
+    Restored,
     Stores,
     ingest_all,
     ingest_directory,
     ingest_file,
     open_stores,
     recover,
+    restore_load,
 )
 from partnerhub.ingest.quality import check_file, check_partnership, contract_of, quality_report
 from partnerhub.ingest.read import RawExtract, read_extract
@@ -28,6 +30,7 @@ __all__ = [
     "LoadResult",
     "PseudonymisationKey",
     "RawExtract",
+    "Restored",
     "Split",
     "Staged",
     "Stores",
@@ -42,6 +45,7 @@ __all__ = [
     "quality_report",
     "read_extract",
     "recover",
+    "restore_load",
     "split_staged",
     "stage_extract",
     "stage_lookup",

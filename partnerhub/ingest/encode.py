@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from partnerhub.config.settings import DEFAULT_MAX_XLSX_BYTES
 from partnerhub.geography import AREA_FIELDS, PostcodeLookup
 from partnerhub.identity.pprl import EncodingSecret, encode_identifiers
 from partnerhub.ingest.split import area_join, stage_lookup
@@ -52,6 +53,7 @@ def encode_extract(
     lookup: PostcodeLookup,
     *,
     today: date | None = None,
+    max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES,
 ) -> EncodeResult:
     """Validate ``file`` against ``contract`` and write its encoded form to ``out`` (CSV);
     quarantined rows go to ``<out>.quarantine.csv``. Raises a ContractError (nothing written)
@@ -59,7 +61,7 @@ def encode_extract(
     target = encoded_contract(contract)
     con = duckdb.connect()
     try:
-        staged = stage_extract(con, file, contract)
+        staged = stage_extract(con, file, contract, max_xlsx_bytes=max_xlsx_bytes)
         counts = validate_staged(con, contract, today or date.today(), staged.ragged)
         stage_lookup(con, lookup)
         fields = {r[0] for r in con.execute("DESCRIBE valid").fetchall()}

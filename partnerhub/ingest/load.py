@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
-from partnerhub.control import ControlPlane, open_control_plane
+from partnerhub.control import ControlPlane, Load, open_control_plane
 from partnerhub.errors import ContractError, NotFoundError, UserError
 from partnerhub.geography import PostcodeLookup, load_postcode_lookup
 from partnerhub.governance.audit import AuditLog, audit_key
@@ -47,7 +48,7 @@ from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
-from partnerhub.ingest.validate import validate_staged
+from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
 from partnerhub.vault.backend import StagedRows
@@ -55,6 +56,7 @@ from partnerhub.vault.backend import StagedRows
 __all__ = [
     "CHECKPOINTS",
     "LoadResult",
+    "Restored",
     "Stores",
     "ingest_all",
     "ingest_directory",
@@ -62,6 +64,7 @@ __all__ = [
     "is_encoded_extract",
     "open_stores",
     "recover",
+    "restore_load",
 ]
 
 # Where a crash test may stop a load (env PARTNERHUB_TEST_KILL_AT=<name>): a test hook only.
@@ -228,15 +231,22 @@ def ingest_file(
     sha, size = _sha256(file)
     seen = stores.control.loaded_with_hash(partner, dataset, sha)
     if seen is not None:
+        current = stores.control.current_loads().get((partner, dataset))
+        note = (
+            ""
+            if current is None or current.id == seen.id
+            else f"; load {current.id} is current — `partnerhub loads restore {seen.id}` makes "
+            "this one current again"
+        )
         return LoadResult(
             partner,
             dataset,
             file,
             "unchanged",
             seen.id,
-            f"already loaded as load {seen.id} (same SHA-256); nothing to do",
+            f"already loaded as load {seen.id} (same SHA-256); nothing to do{note}",
         )
-    meta = {
+    meta: dict[str, Any] = {
         "partner": partner,
         "dataset": dataset,
         "contract": contract.name,
@@ -252,7 +262,9 @@ def ingest_file(
     con = staging if staging is not None else duckdb.connect()
     try:
         try:
-            staged = stage_extract(con, file, contract)
+            staged = stage_extract(
+                con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+            )
         except ContractError as exc:
             load_id = stores.control.reject_load(
                 message=str(exc),
@@ -271,6 +283,10 @@ def ingest_file(
         previous = stores.control.current_loads().get((partner, dataset))
         prev_report = _json(previous.report) if previous is not None else None
         report = quality_report(con, staged, counts, contract, prev_report)
+        if counts.valid == 0:
+            # An empty or all-invalid file is never the current load: the previous stays.
+            quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+            return _reject_empty(stores, meta, counts, report, quarantine, previous)
         _checkpoint("staged")
         load_id = stores.control.begin_load(**meta)
         _checkpoint("pending-recorded")
@@ -345,6 +361,105 @@ def ingest_file(
     if superseded:
         message += f"; supersedes load {superseded}"
     return LoadResult(partner, dataset, file, "loaded", load_id, message, report)
+
+
+def _reject_empty(
+    stores: Stores,
+    meta: dict[str, Any],
+    counts: CheckCounts,
+    report: dict[str, Any],
+    quarantine: pd.DataFrame,
+    previous: Load | None,
+) -> LoadResult:
+    """Record a file with no valid row as rejected, keeping its report and quarantine."""
+    file, partner, dataset = Path(meta["file_name"]), meta["partner"], meta["dataset"]
+    if counts.received == 0:
+        problem = "it holds no data rows (a header only)"
+    else:
+        reasons = quarantine["reason"].value_counts()
+        problem = (
+            f"none of its {counts.received:,} rows is valid (most common problem: "
+            f"{reasons.index[0]} ×{int(reasons.iloc[0]):,})"
+        )
+    stays = f"load {previous.id} stays current" if previous is not None else "nothing is current"
+    message = f"{file}: {problem} — not loaded, {stays}"
+    load_id = stores.control.reject_load(
+        message=message,
+        report=report,
+        quarantine=quarantine,
+        received=counts.received,
+        loaded=0,
+        quarantined=counts.quarantined,
+        on_commit=lambda s, lid: stores.audit.append(
+            operator(),
+            "load_rejected",
+            f"load {lid}",
+            {
+                "partner": partner,
+                "dataset": dataset,
+                "file_sha256": meta["file_sha256"],
+                "received": counts.received,
+                "quarantined": counts.quarantined,
+            },
+            session=s,
+        ),
+        **meta,
+    )
+    stores.audit.write_anchor()
+    fix = (
+        f"; `partnerhub quarantine {load_id} --out FILE` lists the problems — fix them and re-send"
+        if counts.received
+        else f"; ask {partner} to re-send the extract"
+    )
+    return LoadResult(partner, dataset, file, "rejected", load_id, message + fix, report)
+
+
+@dataclass(frozen=True)
+class Restored:
+    load: Load  # the load made current
+    withdrawn: list[int]  # the later loads set aside
+
+
+def restore_load(stores: Stores, load_id: int) -> Restored:
+    """Make an earlier load of a dataset current again (``partnerhub loads restore``): the
+    loads committed after it are withdrawn — kept, with their rows, for history and to be
+    restored in turn. Audited with the load the dataset moves from and to."""
+    load = stores.control.load(load_id)
+    if load is None:
+        raise NotFoundError(f"no load {load_id} — `partnerhub status` lists the loads")
+    if load.status not in ("loaded", "withdrawn"):
+        raise UserError(
+            f"load {load_id} ({load.partner}/{load.dataset}) was {load.status}: it holds no "
+            "rows to restore — pick a load listed as superseded or withdrawn in "
+            "`partnerhub status`"
+        )
+    current = stores.control.current_loads().get((load.partner, load.dataset))
+    if current is not None and current.id == load_id:
+        raise UserError(
+            f"load {load_id} is already the current load of {load.partner}/{load.dataset} — "
+            "nothing to restore"
+        )
+    withdrawn = stores.control.restore_load(
+        load_id,
+        on_commit=lambda s, later: stores.audit.append(
+            operator(),
+            "load_restored",
+            f"load {load_id}",
+            {
+                "partner": load.partner,
+                "dataset": load.dataset,
+                "file_sha256": load.file_sha256,
+                "previous_current": current.id if current is not None else None,
+                "withdrawn": later,
+            },
+            session=s,
+        ),
+    )
+    stores.audit.write_anchor()
+    _sync_current(stores)
+    restored = stores.control.load(load_id)
+    assert restored is not None
+    return Restored(restored, withdrawn)
 
 
 @contextmanager

@@ -14,9 +14,9 @@ from typing import Any
 import duckdb
 
 from partnerhub.config import Partnership
-from partnerhub.config.settings import DatasetSettings
+from partnerhub.config.settings import DEFAULT_MAX_XLSX_BYTES, DatasetSettings
 from partnerhub.ingest.stage import Staged, stage_extract
-from partnerhub.ingest.validate import CheckCounts, validate_staged
+from partnerhub.ingest.validate import EXACT_DUPLICATE, CheckCounts, validate_staged
 from partnerhub.schema import DatasetContract, builtin_contract, load_contract
 from partnerhub.vault.backend import quote
 
@@ -55,22 +55,32 @@ def quality_report(
         'SELECT "column", reason, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL'
     ).fetchall():
         by_reason.setdefault(column, {})[reason] = int(k)
+    by_dropped: dict[str, dict[str, int]] = {}
+    for column, reason, k in con.execute(
+        'SELECT "column", reason, count(*) FROM dropped GROUP BY ALL ORDER BY ALL'
+    ).fetchall():
+        by_dropped.setdefault(column, {})[reason] = int(k)
     columns = []
     for c, k in zip(contract.columns, row, strict=True):
         reasons = by_reason.get(c.name, {})
+        dropped = by_dropped.get(c.name, {})
         columns.append(
             {
                 "column": c.name,
                 "maps_to": c.maps_to,
                 "required": c.required,
+                "on_invalid": "drop" if contract.drops_invalid(c) else "quarantine",
                 "completeness": round(int(k) / n, 4) if n else None,
-                "invalid": sum(reasons.values()),
-                "reasons": reasons,
+                "invalid": sum(reasons.values()) + sum(dropped.values()),
+                "reasons": reasons,  # problems in quarantined rows
+                "dropped": dropped,  # invalid identifiers dropped from rows that loaded
             }
         )
     duplicates = sum(
         v for reasons in by_reason.values() for r, v in reasons.items() if r.startswith("duplicate")
     )
+    exact = sum(v for r, v in by_reason.get("", {}).items() if r.startswith(EXACT_DUPLICATE))
+    dropped_rows = _count(con, "SELECT count(DISTINCT line) FROM dropped")
     coverage: dict[str, str | None] = {"field": None, "from": None, "to": None}
     dates = [c.maps_to for c in contract.columns if c.type == "date" and c.required]
     if dates and counts.valid:
@@ -94,6 +104,12 @@ def quality_report(
         "valid": counts.valid,
         "quarantined": counts.quarantined,
         "duplicates": duplicates,
+        "exact_duplicate_rows": exact,
+        "dropped_identifiers": {
+            "values": sum(sum(d.values()) for d in by_dropped.values()),
+            "rows": dropped_rows,  # rows loaded with at least one identifier dropped
+            "by_column": by_dropped,
+        },
         "warnings": list(staged.warnings),
         "date_coverage": coverage,
         "columns": columns,
@@ -101,6 +117,11 @@ def quality_report(
     }
     report["drift"] = drift(previous, report) if previous else None
     return report
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchall()[0]
+    return int(row[0]) if row is not None else 0
 
 
 def drift(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
@@ -137,15 +158,28 @@ def check_partnership(settings: Partnership, today: date) -> list[dict[str, Any]
     for partner in settings.partners:
         for ds in partner.datasets:
             contract = contract_of(settings, ds)
-            reports.append(check_file(settings.resolve(ds.path), contract, today))
+            reports.append(
+                check_file(
+                    settings.resolve(ds.path),
+                    contract,
+                    today,
+                    max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes,
+                )
+            )
     return reports
 
 
-def check_file(path: Path, contract: DatasetContract, today: date) -> dict[str, Any]:
+def check_file(
+    path: Path,
+    contract: DatasetContract,
+    today: date,
+    *,
+    max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES,
+) -> dict[str, Any]:
     """Stage and validate one file in a throw-away database; return its quality report."""
     con = duckdb.connect()
     try:
-        staged = stage_extract(con, path, contract)
+        staged = stage_extract(con, path, contract, max_xlsx_bytes=max_xlsx_bytes)
         counts = validate_staged(con, contract, today, staged.ragged)
         return quality_report(con, staged, counts, contract)
     finally:

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from partnerhub.config.settings import DEFAULT_MAX_XLSX_BYTES
 from partnerhub.ingest.read import MAGIC_BYTES, check_header, header_warnings, read_extract
 from partnerhub.schema import DatasetContract
 from partnerhub.vault.backend import quote
@@ -47,13 +48,20 @@ class Staged:
         return self.rows + len(self.ragged)
 
 
-def stage_extract(con: duckdb.DuckDBPyConnection, path: Path, contract: DatasetContract) -> Staged:
-    """Put ``path`` in ``con`` as table ``raw``; raise a ContractError if it cannot be read."""
+def stage_extract(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: DatasetContract,
+    *,
+    max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES,
+) -> Staged:
+    """Put ``path`` in ``con`` as table ``raw``; raise a ContractError if it cannot be read
+    (``max_xlsx_bytes``: see :func:`~partnerhub.ingest.read.check_xlsx_size`)."""
     if contract.file.format == "csv" and path.is_file():
         staged = _fast_csv(con, path, contract)
         if staged is not None:
             return staged
-    raw = read_extract(path, contract)
+    raw = read_extract(path, contract, max_xlsx_bytes=max_xlsx_bytes)
     stage_frame(con, raw.rows, contract)
     return Staged(path, len(raw.rows), raw.ragged, raw.warnings, "careful")
 

@@ -4,14 +4,25 @@ A row is loaded only if every value in it is valid; otherwise it goes to quarant
 line per problem (file line, column, value, reason) for the partner to fix and re-send. Nothing
 is dropped silently: received = valid + quarantined.
 
-:func:`validate_staged` works on the ``raw`` table in DuckDB (see :mod:`.stage`) and leaves two
-relations beside it: ``valid`` (typed values named by canonical field, plus ``_line``) and
-``quarantine``. The checks are SQL expressions, so a million rows validate in about a second.
+The one exception is an *optional identifier* (see
+:meth:`~partnerhub.schema.DatasetContract.drops_invalid`): an NHS number failing its check
+digit, or an impossible date of birth, only helps to link the row to a person, so the value is
+dropped, the row loads without it, and the quality report counts it per column and reason
+(table ``dropped``). A row quarantined for another reason still lists every problem.
+
+Exact duplicate rows of a dataset without a row id (every value the same as an earlier row)
+are quarantined after the first copy, with the first copy's line: the fact loads once, the
+copies are kept for the partner, and received = valid + quarantined still holds.
+
+:func:`validate_staged` works on the ``raw`` table in DuckDB (see :mod:`.stage`) and leaves
+beside it ``valid`` (typed values named by canonical field, plus ``_line``), ``quarantine``
+and ``dropped`` (line, column, value, reason). The checks are SQL expressions, so a million
+rows validate in about a second.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -28,6 +39,7 @@ from partnerhub.vault.backend import quote
 
 __all__ = [
     "EARLIEST_DATE",
+    "EXACT_DUPLICATE",
     "ROW_ID_FIELDS",
     "CheckCounts",
     "Checked",
@@ -40,6 +52,7 @@ EARLIEST_DATE = date(1880, 1, 1)
 ROW_ID_FIELDS = frozenset({"spell_id", "episode_id", "crime_ref", "incident_ref"})
 _QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
 NHS_REASON = "NHS number fails the modulus-11 check (or is not 10 digits)"
+EXACT_DUPLICATE = "duplicate row: every value the same as line "
 _HEX16 = "[0-9a-f]{16}"
 _ENCODING_PATTERNS = {
     "pprl_version": ENCODING_VERSION,
@@ -64,6 +77,9 @@ class Checked:
     valid: pd.DataFrame  # canonical field → typed values; ``_line`` = file line
     quarantine: pd.DataFrame  # line, column, value, reason (one row per problem)
     received: int
+    dropped: pd.DataFrame = field(  # line, column, value, reason: identifiers dropped
+        default_factory=lambda: pd.DataFrame(columns=_QUARANTINE_COLUMNS)
+    )
 
     @property
     def quarantined_rows(self) -> int:
@@ -182,8 +198,8 @@ def validate_staged(
     ragged: pd.DataFrame | None = None,
 ) -> CheckCounts:
     """Validate ``raw``; leave the view ``valid`` (typed rows named by canonical field, with
-    ``_line``), the table ``quarantine`` (line, column, value, reason), and the ``checked`` view
-    over ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
+    ``_line``), the tables ``quarantine`` and ``dropped`` (line, column, value, reason), and
+    the ``checked`` view over ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
     cols = contract.columns
     texts = ", ".join(f"{_trimmed(quote(c.name))} AS _t{i}" for i, c in enumerate(cols))
     nhs = [i for i, c in enumerate(cols) if c.maps_to == "nhs_number"]
@@ -215,17 +231,29 @@ def validate_staged(
                 f"count(*) OVER (PARTITION BY _v{i}) AS n FROM _values WHERE _v{i} IS NOT NULL) "
                 "WHERE n > 1 AND _line > first_line"
             )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _duplicates AS "
-        + (
-            " UNION ALL ".join(dups)
-            if dups
-            else "SELECT CAST(NULL AS BIGINT) AS line, '' AS \"column\", '' AS value, "
-            "'' AS reason WHERE false"
+    if not dups:
+        # No row id: a row whose every value (trimmed) equals an earlier row's is a copy.
+        # Rows are hashed first; only rows whose hash repeats are compared value by value.
+        repeated = (
+            f"SELECT h FROM (SELECT hash({text_cols}) AS h FROM _typed) "
+            "GROUP BY h HAVING count(*) > 1"
         )
-    )
-    ok = " AND ".join(f"_r{i} IS NULL" for i in range(len(cols)))
-    fields = [f"_v{i} AS {quote(c.maps_to)}" for i, c in enumerate(cols)]
+        dups.append(
+            "SELECT _line AS line, '' AS \"column\", '' AS value, "
+            f"{_lit(EXACT_DUPLICATE)} || CAST(first_line AS VARCHAR) AS reason "
+            f"FROM (SELECT _line, min(_line) OVER (PARTITION BY {text_cols}) AS first_line "
+            f"FROM _typed WHERE hash({text_cols}) IN ({repeated})) WHERE _line > first_line"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE _duplicates AS " + " UNION ALL ".join(dups))
+    # An invalid optional identifier does not stop its row: the value is dropped instead.
+    drop = {i for i, c in enumerate(cols) if contract.drops_invalid(c)}
+    ok = " AND ".join(f"_r{i} IS NULL" for i in range(len(cols)) if i not in drop) or "true"
+    fields = [
+        f"CASE WHEN _r{i} IS NULL THEN _v{i} END AS {quote(c.maps_to)}"
+        if i in drop
+        else f"_v{i} AS {quote(c.maps_to)}"
+        for i, c in enumerate(cols)
+    ]
     fields += [f"{_lit(v)} AS {quote(k)}" for k, v in contract.constants.items()]
     # ``valid`` is a view, not a copy: the checks are cheap over the materialised ``_typed``,
     # and its readers (counts, the report, the split) each read it once. Readers that need the
@@ -250,6 +278,24 @@ def validate_staged(
         ') ORDER BY line, "column", reason'
     )
     con.unregister("_ragged")
+    # The identifiers dropped from rows that load (a quarantined row lists them above).
+    con.execute("DROP TABLE IF EXISTS dropped")
+    if drop:
+        dropped = ", ".join(
+            f"({_lit(c.name)}, coalesce(_t{i}, ''), _r{i})" for i, c in enumerate(cols) if i in drop
+        )
+        con.execute(
+            "CREATE TEMP TABLE dropped AS "
+            'SELECT _line AS line, p[1] AS "column", p[2] AS value, p[3] AS reason FROM ('
+            f"SELECT _line, unnest([{dropped}]) AS p FROM checked WHERE {ok} "
+            "AND _line NOT IN (SELECT line FROM _duplicates)) "
+            'WHERE p[3] IS NOT NULL ORDER BY line, "column"'
+        )
+    else:
+        con.execute(
+            'CREATE TEMP TABLE dropped (line BIGINT, "column" VARCHAR, value VARCHAR, '
+            "reason VARCHAR)"
+        )
     rows = _scalar(con, f"SELECT count(*) FROM {RAW}")
     valid = _scalar(con, "SELECT count(*) FROM valid")
     quarantined = _scalar(con, "SELECT count(DISTINCT line) FROM quarantine")
@@ -274,6 +320,7 @@ def validate_extract(raw: RawExtract, contract: DatasetContract, today: date) ->
                 s = valid[c.maps_to]
                 valid[c.maps_to] = s.dt.date.astype(object).where(s.notna(), None)
         quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+        dropped = con.execute("SELECT * FROM dropped").fetchdf()
     finally:
         con.close()
-    return Checked(valid=valid, quarantine=quarantine, received=counts.received)
+    return Checked(valid=valid, quarantine=quarantine, received=counts.received, dropped=dropped)

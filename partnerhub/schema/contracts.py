@@ -102,6 +102,11 @@ class ContractColumn(_Frozen):
     required: bool = False
     format: str | None = None
     codes: dict[str, str] | None = None
+    on_invalid: Literal["quarantine", "drop"] | None = Field(
+        default=None,
+        description="what an invalid value does: quarantine the row, or drop the value and "
+        "load the row (optional identifiers only; the default for them)",
+    )
     true_values: tuple[str, ...] = ("Y", "1", "true", "True", "TRUE", "Yes")
     false_values: tuple[str, ...] = ("N", "0", "false", "False", "FALSE", "No")
     description: str = ""
@@ -151,6 +156,12 @@ class DatasetContract(_Frozen):
                 raise ValueError(f"two columns map to {col.maps_to!r}")
             seen_targets.add(col.maps_to)
             _check_target(col, canonical.name, self.encoded)
+            if col.on_invalid == "drop" and not _droppable(col, canonical.name):
+                raise ValueError(
+                    f'column {col.name}: on_invalid = "drop" is only for optional identifier '
+                    "columns (a required column, the local id or a fact of the table "
+                    "quarantines its row)"
+                )
         for field, value in self.constants.items():
             if field in seen_targets:
                 raise ValueError(f"constant {field!r} is also mapped from a column")
@@ -191,6 +202,16 @@ class DatasetContract(_Frozen):
             if c.maps_to == target:
                 return c
         return None
+
+    def drops_invalid(self, column: ContractColumn) -> bool:
+        """Whether an invalid value of ``column`` is dropped (the row loads without it, and
+        the quality report counts it) rather than quarantining the row. By default an
+        optional identifier — one that only helps to link the row to a person, such as an
+        NHS number or a date of birth — is dropped: a real death must not vanish because its
+        NHS number fails its check digit. ``on_invalid`` in the contract says otherwise."""
+        if column.on_invalid is not None:
+            return column.on_invalid == "drop"
+        return not self.encoded and _droppable(column, self.table)
 
     def date_format_of(self, column: ContractColumn) -> str:
         return column.format or self.file.date_format
@@ -255,6 +276,15 @@ def _check_target(col: ContractColumn, table_name: str, encoded: bool) -> None:
         raise ValueError(
             f"column {col.name}: type {col.type} but {col.maps_to} is {target_type.type}"
         )
+
+
+def _droppable(col: ContractColumn, table_name: str) -> bool:
+    """An optional identifier that is not also a fact of the table: its value may be dropped."""
+    return (
+        not col.required
+        and col.maps_to in IDENTIFIER_FIELDS
+        and not _is_fact(col.maps_to, table_name)
+    )
 
 
 def _is_fact(identifier: str, table_name: str) -> bool:

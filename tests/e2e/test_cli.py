@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -132,11 +133,17 @@ def test_validate_reports_and_quarantines_without_values_on_screen(tmp_path: Pat
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "modulus-11" in done.stdout
+    out = " ".join(done.stdout.split())
+    assert "modulus-11" in out and "(dropped, row kept)" in out
+    assert "2 invalid optional identifier(s) dropped from 2 row(s)" in out
     assert "9434765918" not in done.stdout  # no value from the file on screen
     quarantine = (tmp_path / "q.csv").read_text().splitlines()
-    assert quarantine[0] == "line,column,value,reason" and len(quarantine) == 3
-    assert '"quarantined": 2' in (tmp_path / "r.json").read_text()
+    assert quarantine == ["line,column,value,reason"]  # the rows load: the NHS number is dropped
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["valid"], report["quarantined"]) == (2, 0)
+    assert report["dropped_identifiers"]["by_column"] == {
+        "NHS_NO": {"NHS number fails the modulus-11 check (or is not 10 digits)": 2}
+    }
 
 
 def test_validate_file_level_errors_are_one_line(tmp_path: Path) -> None:
@@ -185,7 +192,7 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     assert "release 1 to asc under partnershire-performance" in out
     assert "a research request is refused" in out and "expired on 2025-03-31" in out
     assert re.search(r"audit log: \d+ entries .* intact\.", out)
-    assert "modulus-11" in done.stdout  # the planted keying errors are found and quarantined
+    assert "modulus-11" in done.stdout  # the planted keying errors are found (and dropped)
     assert "Linkage quality against the synthetic truth" in done.stdout
     assert "NI 5 (a survey indicator) imported as published values" in out
     assert (tmp_path / "demo" / "charts" / "ni5-by-ward.png").read_bytes()[:4] == b"\x89PNG"
@@ -444,3 +451,124 @@ def test_indicators_list_and_show_accept_the_partnership(tmp_path: Path) -> None
     one_line_error(
         run("indicators", "list", "-c", "nowhere.toml", cwd=tmp_path), "nowhere.toml: no such file"
     )
+
+
+def _current(root: Path) -> dict[str, int]:
+    """dataset → its current load, read from the control plane as `status` does."""
+    from partnerhub.config import load_partnership
+    from partnerhub.ingest import open_stores
+
+    with open_stores(load_partnership(root / "partnership.toml")) as stores:
+        return {f"{p}/{d}": ld.id for (p, d), ld in stores.control.current_loads().items()}
+
+
+def _audit_actions(root: Path) -> list[tuple[str, str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(root / "control" / "control.db") as con:
+        rows = con.execute("SELECT action, subject, detail FROM audit_entry ORDER BY seq")
+        return [(str(a), str(s), str(d)) for a, s, d in rows]
+
+
+@pytest.mark.slow
+def test_an_empty_or_all_invalid_file_never_becomes_current_and_loads_restore(
+    tmp_path: Path,
+) -> None:
+    """Issue 14, item 4c-d: a header-only or all-invalid extract is rejected (exit 2, one
+    line) and the previous load stays current; `loads restore` makes an earlier load current
+    again, audited; a file whose header names a column twice is one error line."""
+    assert (
+        run("synth", "--people", "2000", "--seed", "4", "--out", "p", cwd=tmp_path).returncode == 0
+    )
+    root = tmp_path / "p"
+    deaths = root / "extracts" / "registrar" / "deaths.csv"
+    lines = deaths.read_text(encoding="utf-8").splitlines()
+    args = ("ingest", "--partner", "registrar", "--dataset", "deaths")
+    first = run(*args, str(deaths), cwd=root)
+    assert first.returncode == 0, first.stderr
+    loads = _current(root)
+    assert "registrar/deaths" in loads
+    good = loads["registrar/deaths"]
+
+    header_only = root / "header_only.csv"
+    header_only.write_text(lines[0] + "\n", encoding="utf-8")
+    done = run(*args, str(header_only), cwd=root)
+    one_line_error(done, str(header_only), "no data rows", f"load {good} stays current")
+    assert _current(root)["registrar/deaths"] == good
+
+    header = lines[0].split(",")
+    dod = header.index("DOD")
+    broken = []
+    for line in lines[1:]:
+        cells = line.split(",")
+        cells[dod] = "31/02/2024"  # not the contract's %Y%m%d, and no such day
+        broken.append(",".join(cells))
+    all_invalid = root / "all_invalid.csv"
+    all_invalid.write_text("\n".join([lines[0], *broken]) + "\n", encoding="utf-8")
+    done = run(*args, str(all_invalid), cwd=root)
+    one_line_error(
+        done,
+        str(all_invalid),
+        f"none of its {len(broken):,} rows is valid",
+        f"load {good} stays current",
+        "partnerhub quarantine",
+    )
+    assert _current(root)["registrar/deaths"] == good
+    found = re.search(r"partnerhub quarantine (\d+)", done.stderr)
+    assert found
+    rejected = int(found.group(1))
+    assert (
+        run(
+            "users", "add", "reg", "--role", "partner_viewer", "--partner", "registrar", cwd=root
+        ).returncode
+        == 0
+    )
+    token = run("users", "token", "reg", cwd=root).stdout.strip().splitlines()[-1]
+    q = run("quarantine", str(rejected), "--out", "q.csv", "--token", token, cwd=root)
+    assert q.returncode == 0, q.stderr
+    assert len(pd.read_csv(root / "q.csv")) == len(broken)  # the partner can see why
+
+    duplicated = root / "dup_header.csv"
+    duplicated.write_text(
+        "\n".join([lines[0] + ",NHSNO", *(ln + ",4010232137" for ln in lines[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    done = run(*args, str(duplicated), cwd=root)
+    one_line_error(done, str(duplicated), "names column NHSNO more than once")
+    assert _current(root)["registrar/deaths"] == good
+
+    newer = root / "newer.csv"
+    newer.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")
+    done = run(*args, str(newer), cwd=root)
+    assert done.returncode == 0, done.stderr
+    bad_load = _current(root)["registrar/deaths"]
+    assert bad_load > good
+
+    restored = run("loads", "restore", str(good), cwd=root)
+    assert restored.returncode == 0, restored.stderr
+    assert f"Load {good} (registrar/deaths" in restored.stdout
+    assert f"withdrawn: {bad_load}" in restored.stdout
+    assert _current(root)["registrar/deaths"] == good
+    status = run("status", cwd=root)
+    assert "withdrawn" in status.stdout and "rejected" in status.stdout
+    audit = _audit_actions(root)
+    restores = [(s, d) for a, s, d in audit if a == "load_restored"]
+    assert len(restores) == 1 and restores[0][0] == f"load {good}"
+    assert f'"previous_current":{bad_load}' in restores[0][1]
+    assert f'"withdrawn":[{bad_load}]' in restores[0][1]
+    from partnerhub.config import load_partnership
+    from partnerhub.ingest import open_stores
+
+    with open_stores(load_partnership(root / "partnership.toml")) as stores:
+        assert stores.audit.verify() == []  # the chain holds the new entries
+
+    # the withdrawn load can be restored in turn; the current one, or a rejected one, cannot
+    one_line_error(run("loads", "restore", str(good), cwd=root), "already the current load")
+    one_line_error(run("loads", "restore", str(rejected), cwd=root), "was rejected")
+    one_line_error(run("loads", "restore", "9999", cwd=root), "no load 9999")
+    assert run("loads", "restore", str(bad_load), cwd=root).returncode == 0
+    assert _current(root)["registrar/deaths"] == bad_load
+    # and re-sending the first file says how to make it current (it is not re-loaded)
+    again = run(*args, str(deaths), cwd=root)
+    assert again.returncode == 0
+    assert f"partnerhub loads restore {good}" in " ".join(again.stdout.split())

@@ -25,6 +25,7 @@ from partnerhub.ingest import (
 from partnerhub.ingest.stage import stage_frame
 from partnerhub.ingest.validate import ROW_ID_FIELDS
 from partnerhub.schema import builtin_contract
+from partnerhub.schema.identifiers import is_valid_nhs_number
 from tests.integration.conftest import duckdb_text, snapshot, use_postgres
 from tests.unit.ingest.test_bad_inputs import (
     CORPUS,
@@ -119,6 +120,17 @@ def test_bad_files_load_completely_or_not_at_all(partnership: Path, name: str) -
         assert after["identity"] == before["identity"]
         return
     valid, quarantined, _ = QUARANTINES[name]
+    if valid == 0:  # a header only, or every row invalid: never the current load
+        assert result.status == "rejected", result.message
+        assert result.message.startswith(str(CORPUS / name))
+        assert "stays current" in result.message
+        assert after["vault"] == before["vault"]
+        assert after["identity"] == before["identity"]
+        with open_stores(settings) as stores:
+            current = stores.control.current_loads()[("acute", "spells")]
+            assert current.file_name == str(CORPUS / "good.csv")
+            assert len(stores.control.quarantine_of(result.load_id or 0)) >= quarantined
+        return
     if name == "good.csv":
         assert result.status == "unchanged"
         return
@@ -349,3 +361,39 @@ def test_a_write_failure_leaves_the_stores_as_they_were(
     with open_stores(settings) as stores, pytest.raises(OSError, match="No space left"):
         ingest_file(stores, "acute", "spells", today=TODAY)
     assert snapshot(partnership) == before
+
+
+def test_deaths_with_bad_identifiers_all_reach_the_vault(partnership: Path) -> None:
+    """Issue 14, item 2, on real stores: deaths whose NHS number fails its check digit or
+    whose date of birth is impossible are loaded (the identifier stored as missing), so
+    mortality counts them; only a death missing its date of death is quarantined."""
+    deaths = partnership / "extracts" / "registrar" / "deaths.csv"
+    frame = pd.read_csv(deaths, dtype=str, keep_default_na=False)
+    n = len(frame)
+    assert n >= 20
+    frame.loc[0:4, "NHSNO"] = frame.loc[0:4, "NHSNO"].map(
+        lambda v: "1234567890" if not v else v[:-1] + str((int(v[-1]) + 1) % 10)
+    )
+    frame.loc[5:7, "DOB"] = "19450231"  # 31 February
+    frame.loc[8, "DOD"] = ""  # required: quarantined
+    bad = partnership / "deaths_bad.csv"
+    frame.to_csv(bad, index=False)
+    settings = load_partnership(partnership / "partnership.toml")
+    with open_stores(settings) as stores:
+        result = ingest_file(stores, "registrar", "deaths", bad, today=TODAY)
+        assert result.status == "loaded" and result.report is not None
+        assert (result.report["received"], result.report["valid"]) == (n, n - 1)
+        dropped = result.report["dropped_identifiers"]["by_column"]
+        assert sum(dropped["NHSNO"].values()) == 5
+        assert sum(dropped["DOB"].values()) == 3
+        assert stores.vault.backend.count("death") == n - 1
+        missing = stores.identity.backend.query(
+            "SELECT count(*) FILTER (nhs_number IS NULL), "
+            "count(*) FILTER (date_of_birth IS NULL) FROM source_record "
+            "WHERE dataset = 'deaths'"
+        )
+    kept = frame.drop(index=8)
+    expected_nhs = int((~kept["NHSNO"].map(is_valid_nhs_number)).sum())
+    expected_dob = int((pd.to_datetime(kept["DOB"], format="%Y%m%d", errors="coerce").isna()).sum())
+    assert expected_nhs >= 5 and expected_dob >= 3
+    assert missing == [(expected_nhs, expected_dob)]

@@ -155,11 +155,18 @@ def test_encode_command(partnership: Path, capsys: pytest.CaptureFixture[str]) -
     secret = partnership / "pprl.secret"
     secret.write_bytes(b"x" * 40)
     common = ["encode", str(spells), "--partner", "acute", "--dataset", "spells", "-c", toml]
+    # one spell without its (required) admission date: quarantined, not encoded; the planted
+    # bad NHS numbers are dropped and their spells encoded (issue 14, item 2)
+    frame = pd.read_csv(spells, sep="|", dtype=str, keep_default_na=False)
+    frame.loc[0, "AdmissionDate"] = ""
+    frame.to_csv(spells, sep="|", index=False)
     assert main([*common, "--secret-file", str(secret), "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert "encoded" in said and out.is_file()
+    assert f"encoded {len(frame) - 1:,} of {len(frame):,} rows" in " ".join(said.split())
     quarantined = pd.read_csv(partnership / "sent" / "spells.quarantine.csv")
-    assert len(quarantined) and set(quarantined.columns) == {"line", "column", "value", "reason"}
+    assert set(quarantined.columns) == {"line", "column", "value", "reason"}
+    assert quarantined[["line", "column"]].values.tolist() == [[2, "AdmissionDate"]]
     secret.write_bytes(b"short")
     assert main([*common, "--secret-file", str(secret), "--out", str(out)]) == 2
     assert "at least 32" in capsys.readouterr().err

@@ -98,6 +98,65 @@ def main() -> None:
         )
     wrong = pa.table({"PATIENT_ID": ["P1"], "SPELL": ["S1"], "WHEN": ["2023-12-03"]})
     pq.write_table(wrong, HERE / "wrong_schema.parquet")
+    silent_corruption()
+
+
+def silent_corruption() -> None:
+    """Files that loaded wrong values with exit 0 before issue 14 (item 4)."""
+    # NHS_NO twice: the second (a valid number of someone else) used to win silently.
+    text(
+        "duplicate_header.csv",
+        [HEADER + ",NHS_NO", GOOD[0] + ",4010232137", GOOD[1] + ",4010232137"],
+    )
+    # A NUL byte inside a column name: the column used to be dropped (a warning only).
+    text("nul_in_header.csv", [HEADER.replace("NHS_NO", "NHS\x00_NO"), *GOOD])
+    # A quote opened on line 3 and never closed: the rest of the file is one value.
+    text(
+        "unterminated_quote.csv",
+        [
+            HEADER,
+            GOOD[0],
+            'P2,,"Zoe,XP12 3AB,S2,04/12/2023,11,2',
+            *(f"P{k},,Ann,XP1 4DJ,S{k},05/12/2023,21,0" for k in (3, 4, 5)),
+        ],
+    )
+    # A quote opened on line 3 and closed on line 5: lines 3-5 become one (ragged) row.
+    text(
+        "quote_closed_later.csv",
+        [
+            HEADER,
+            GOOD[0],
+            'P2,,"Zoe,XP12 3AB,S2,04/12/2023,11,2',
+            "P3,,Ann,XP1 4DJ,S3,05/12/2023,21,0",
+            'P4,,Bo",XP1 4DJ,S4,05/12/2023,21,0',
+            "P6,,Cy,XP1 4DJ,S6,06/12/2023,21,0",
+        ],
+    )
+    # Text that is not UTF-8 in a Parquet string column (row 2's forename).
+    names = pa.array([b"Robert", b"Zo\xebe"], type=pa.binary()).view(pa.string())
+    columns = {
+        h: pa.array([r[k] for r in (g.split(",") for g in GOOD)])
+        for k, h in enumerate(HEADER.split(","))
+    }
+    columns["FORENAME"] = names
+    pq.write_table(pa.table(columns), HERE / "non_utf8.parquet")
+    # Excel date cells: a date, a date-time with a time of day, a bare date serial, and an
+    # NHS number typed as a number.
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Spells"
+    sheet.append(HEADER.split(","))
+    sheet.append(["P1", 9434765919, "Robert", "XP1 4DJ", "S1", datetime(2023, 12, 3), "21", 0])
+    sheet.append(["P2", None, "Zoe", "XP12 3AB", "S2", datetime(2023, 12, 4, 14, 30), 11, 2])
+    sheet.append(["P3", None, "Ann", "XP1 4DJ", "S3", 45265, "21", 1])  # 45265 = 5 Dec 2023
+    book.properties.created = datetime(2024, 1, 1)  # the same bytes every time
+    book.properties.modified = datetime(2024, 1, 1)
+    book.save(HERE / "excel_dates.xlsx")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 
 from partnerhub.errors import ContractError, UserError
 from partnerhub.ingest import read_extract, validate_extract
+from partnerhub.ingest.validate import NHS_REASON
 from partnerhub.schema import DatasetContract, parse_contract
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "bad_extracts"
@@ -33,6 +34,11 @@ ERRORS = {
     "zip_named_csv.csv": ["Excel (xlsx) or zip file, not a CSV", "re-export it as CSV"],
     "pdf_named_csv.csv": ["is a PDF, not a CSV", "re-export"],
     "missing.csv": ["file not found"],
+    # issue 14, item 4: these loaded wrong values, or reported the wrong line, with exit 0
+    "duplicate_header.csv": ["names column NHS_NO more than once (columns 2, 9)"],
+    "nul_in_header.csv": ["column 2 ('NHS\\x00_NO') contains a NUL byte"],
+    "unbalanced_quote.csv": ["line 2: a quoted value opens here and is never closed"],
+    "unterminated_quote.csv": ["line 3: a quoted value opens here", "lines 3–6 would be one"],
 }
 
 # file → (valid rows, quarantined rows, reason fragments in the quarantine)
@@ -51,13 +57,23 @@ QUARANTINES: dict[str, tuple[int, int, list[str]]] = {
     "impossible_dates.csv": (0, 2, ["not a date in the format %d/%m/%Y"]),
     "future_dates.csv": (1, 1, ["date is in the future (after 2025-04-01)"]),
     "implausible_old_date.csv": (0, 1, ["date before 1880"]),
-    "invalid_nhs_number.csv": (0, 2, ["modulus-11"]),
-    "invalid_postcode.csv": (0, 2, ["not a UK postcode"]),
+    "invalid_nhs_number.csv": (2, 0, []),  # an optional identifier is dropped (item 2)
+    "invalid_postcode.csv": (2, 0, []),
     "duplicate_ids.csv": (2, 1, ["duplicate spell_id: first on line 2"]),
     "unknown_code.csv": (1, 1, ["unknown code (allowed: 11, 21)"]),
     "missing_required_value.csv": (1, 1, ["required value missing"]),
     "truncated_last_line.csv": (1, 1, ["has 5 fields, the header has 8 (truncated?)"]),
-    "unbalanced_quote.csv": (0, 1, ["has 3 fields, the header has 8"]),
+    "quote_closed_later.csv": (
+        2,
+        1,
+        ["runs from line 3 to line 5 and holds whole rows (an unbalanced quote?)"],
+    ),
+}
+
+# file → {column: {reason: count}} of the optional identifiers dropped from loaded rows
+DROPPED: dict[str, dict[str, dict[str, int]]] = {
+    "invalid_nhs_number.csv": {"NHS_NO": {NHS_REASON: 2}},
+    "invalid_postcode.csv": {"POSTCODE": {"not a UK postcode": 2}},
 }
 
 
@@ -89,6 +105,11 @@ def test_rows_are_loaded_or_quarantined_with_reasons(name: str) -> None:
     for fragment in reasons:
         assert fragment in text
     assert set(checked.quarantine.columns) == {"line", "column", "value", "reason"}
+    dropped: dict[str, dict[str, int]] = {}
+    for r in checked.dropped.itertuples():
+        dropped.setdefault(str(r.column), {}).setdefault(str(r.reason), 0)
+        dropped[str(r.column)][str(r.reason)] += 1
+    assert dropped == DROPPED.get(name, {})
 
 
 def test_values_are_typed_and_normalised() -> None:
@@ -143,7 +164,7 @@ def test_a_10_mb_single_field(tmp_path: Path) -> None:
     assert len(checked.valid) == 1 and len(checked.valid["given_name"][0]) == len(big)
 
 
-def test_synthetic_extracts_quarantine_exactly_the_planted_keying_errors(tmp_path: Path) -> None:
+def test_synthetic_extracts_drop_exactly_the_planted_keying_errors(tmp_path: Path) -> None:
     from partnerhub.schema import builtin_contract
     from partnerhub.synth.partnership import generate
 
@@ -152,11 +173,9 @@ def test_synthetic_extracts_quarantine_exactly_the_planted_keying_errors(tmp_pat
     c = builtin_contract("acute_spells")
     checked = validate_extract(read_extract(out / "extracts/acute/spells.csv", c), c, TODAY)
     assert checked.received == len(checked.valid) + checked.quarantined_rows
-    reasons = set(checked.quarantine["reason"])
-    assert reasons <= {
-        "NHS number fails the modulus-11 check (or is not 10 digits)",
-        "not a UK postcode",
-    }
+    assert checked.quarantined_rows == 0  # keying errors in identifiers cost no spell
+    assert len(checked.dropped) > 0
+    assert set(checked.dropped["reason"]) <= {NHS_REASON, "not a UK postcode"}
 
 
 def test_excel_with_two_sheets_needs_the_sheet_named() -> None:
