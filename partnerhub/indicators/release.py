@@ -192,11 +192,9 @@ def fingertips(calc: Calculation, values: pd.DataFrame) -> pd.DataFrame:
     out["Upper CI 99.8 limit"] = show("upper_998", 2)
     out["Count"] = show("numerator", 0)
     out["Denominator"] = show("denominator", 0) if "denominator" in values else ""
-    note = np.where(hidden, "Value suppressed (disclosure control)", "")
-    if spec.statistic == "dsr":
-        few = values["numerator"].astype(float) < 10
-        note = np.where(~hidden & few, "DSR limits not given below 10 events", note)
-    out["Value note"] = note
+    # why a value or its limits are not shown (from :func:`finish`)
+    why = values["value_note"].fillna("").astype(str) if "value_note" in values else ""
+    out["Value note"] = np.where(hidden, "Value suppressed (disclosure control)", why)
     out["Compared to parent"] = np.where(hidden, "not compared", values["compared_to_parent"])
     return out.loc[:, list(FINGERTIPS_COLUMNS)]
 
