@@ -217,39 +217,35 @@ def _dsr(spec: IndicatorSpec, banded: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["value_998"])
 
 
-def _dsr_notes(counts: np.ndarray, populations: np.ndarray, out: pd.DataFrame) -> list[str]:
-    """Why a DSR (or its limits) is not given, per row."""
-    notes = []
+def _dsr_notes(counts: np.ndarray, populations: np.ndarray, out: pd.DataFrame) -> np.ndarray:
+    """Why a DSR (or its limits) is not given, per row ("" when both are)."""
     empty = (counts > 0) & ~(populations > 0)
-    for i in range(len(out)):
-        bands = [ESP_2013_BANDS[b] for b in np.flatnonzero(empty[i])]
-        if bands:
-            events = int(counts[i][empty[i]].sum())
-            notes.append(
-                f"DSR not computable: {events} event(s) in age band {', '.join(bands)}, "
-                "which has no registered population"
-            )
-        elif not (populations[i] > 0).any():
-            notes.append("DSR not computable: no registered population")
-        else:
-            notes.append(_limits_note(counts[i].sum(), out.iloc[i]))
+    dominated = (
+        "the rate is dominated by an age band with very few people (Dobson's method does not hold)"
+    )
+    notes = np.select(
+        [
+            ~(populations > 0).any(axis=1),
+            counts.sum(axis=1) < EXACT_BELOW,
+            out["lower"].isna().to_numpy(),
+            out["lower_998"].isna().to_numpy(),
+        ],
+        [
+            "DSR not computable: no registered population",
+            f"DSR limits not given below {EXACT_BELOW} events",
+            f"DSR limits not given: {dominated}",
+            f"99.8% limits not given: {dominated}",
+        ],
+        default="",
+    ).astype(object)
+    for i in np.flatnonzero(empty.any(axis=1)):  # few: name the bands
+        bands = ", ".join(ESP_2013_BANDS[b] for b in np.flatnonzero(empty[i]))
+        events = int(counts[i][empty[i]].sum())
+        notes[i] = (
+            f"DSR not computable: {events} event(s) in age band {bands}, "
+            "which has no registered population"
+        )
     return notes
-
-
-def _limits_note(events: float, row: pd.Series) -> str:
-    if events < EXACT_BELOW:
-        return f"DSR limits not given below {EXACT_BELOW} events"
-    if np.isnan(row["lower"]):
-        return (
-            "DSR limits not given: the rate is dominated by an age band with very few people "
-            "(Dobson's method does not hold)"
-        )
-    if np.isnan(row["lower_998"]):
-        return (
-            "99.8% limits not given: the rate is dominated by an age band with very few "
-            "people (Dobson's method does not hold)"
-        )
-    return ""
 
 
 def finish(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -151,3 +152,27 @@ def test_the_release_notes_why_a_value_or_its_limits_are_missing(vault: Vault) -
     assert out.loc[OA1, "Value note"] == "DSR limits not given below 10 events"
     shown = out[(out["Value"] != "") & (out["Lower CI 95.0 limit"] == "")]
     assert (shown["Value note"] != "").all()
+
+
+def test_limits_withheld_where_dobson_does_not_hold_say_why() -> None:
+    """NI 39 of one LSOA (5,000 people, seed 5, 2022/23): ten admissions, one of them the
+    only 85-89-year-old. The value is given; the 99.8 % limits are not, with the reason."""
+    from partnerhub.indicators.compute import finish
+
+    spec = next(s for s in load_library() if s.id == "NI 39")
+    cells = {4: (1, 39), 5: (1, 63), 6: (1, 69), 7: (3, 58), 11: (1, 19), 12: (1, 18)}
+    cells |= {15: (1, 6), 17: (1, 1)}
+    banded = pd.DataFrame(
+        [
+            {"area_type": "lsoa", "area_code": "L", "period": "2022/23", "age_band": b,
+             "numerator": cells.get(b, (0, 50))[0], "denominator": cells.get(b, (0, 50))[1]}
+            for b in range(19)
+        ]
+    )  # fmt: skip
+    rolled = banded.groupby(["area_type", "area_code", "period"], as_index=False)[
+        ["numerator", "denominator"]
+    ].sum()
+    row = finish(spec, rolled, {}, Areas({}, "C", {}), banded).iloc[0]
+    assert row["value"] > 0 and row["lower"] > 0  # 95 % limits hold
+    assert np.isnan(row["lower_998"]) and np.isnan(row["upper_998"])
+    assert row["value_note"].startswith("99.8% limits not given: the rate is dominated")
