@@ -421,12 +421,17 @@ class _Builder:
                 dsr = spec.statistic == "dsr"
                 key = ("denominator", *self.base_key, den, dsr, others)
                 dparts = self.cached(dparts, key)
-            parts = dparts.left_join(parts, keys).select(
-                *[dparts[k] for k in keys],
-                parts.numerator.fill_null(0).name("numerator"),
-                parts.numerator_key.fill_null(0).name("numerator_key"),
-                dparts.denominator,
-                dparts.denominator_key,
+            # an outer join: every event counts, also one in a cell (OA, age band) with no
+            # denominator there — a death of the only 90-year-old of an OA, who was not
+            # registered at the reference date. Roll-up adds it to the areas above; a DSR
+            # with events in a band of no population is dealt with in :mod:`.compute`
+            j = dparts.outer_join(parts, [dparts[k] == parts[k] for k in keys], rname="{name}_n")
+            parts = j.select(
+                *[ibis.coalesce(j[k], j[f"{k}_n"]).name(k) for k in keys],
+                j.numerator.fill_null(0).name("numerator"),
+                j.numerator_key.fill_null(0).name("numerator_key"),
+                j.denominator.fill_null(0).name("denominator"),
+                j.denominator_key.fill_null(0).name("denominator_key"),
             )
         snapshots = None
         carrier = num if isinstance(den, Population) or den is None else den

@@ -20,6 +20,8 @@ from partnerhub.indicators.periods import Period
 from partnerhub.indicators.spec import IndicatorSpec
 from partnerhub.indicators.statistics import (
     ESP_2013,
+    ESP_2013_BANDS,
+    EXACT_BELOW,
     compare_with_parent,
     dobson_dsrs,
     rate_interval,
@@ -171,22 +173,79 @@ def _values(spec: IndicatorSpec, frame: pd.DataFrame, confidence: float) -> pd.D
     return out
 
 
+def _notes(spec: IndicatorSpec, frame: pd.DataFrame) -> np.ndarray:
+    """Why a value (or its limits) is not given, per row ("" when both are)."""
+    num = frame["numerator"].astype(float).to_numpy()
+    den = frame["denominator"].astype(float).to_numpy() if "denominator" in frame else None
+    no_value = frame["value"].isna().to_numpy()
+    no_limits = frame["lower"].isna().to_numpy() | frame["upper"].isna().to_numpy()
+    conditions, notes = [], []
+    if spec.statistic == "mean":
+        conditions += [no_value, no_limits]
+        notes += ["No values to average", "Limits not given: they need at least two values"]
+    elif den is not None:
+        what = "Proportion" if spec.statistic == "proportion" else "Rate"
+        conditions += [no_value & (num > 0), no_value, no_limits & (num > den)]
+        notes += [
+            f"{what} not computable: events but no denominator in this area and period",
+            "No denominator in this area and period",
+            "Limits not given: the count exceeds the denominator",
+        ]
+    conditions.append(~no_value & no_limits)
+    notes.append("Limits not computable")
+    return np.select(conditions, notes, default="")
+
+
 def _dsr(spec: IndicatorSpec, banded: pd.DataFrame) -> pd.DataFrame:
-    """DSR, 95 % and 99.8 % limits per (level, area, period) from the age-band counts."""
+    """DSR, 95 % and 99.8 % limits and the value note per (level, area, period) from the
+    age-band counts. A band with events but no population makes the DSR not computable
+    (PHE's methods need a population in every band that has events; none is made up)."""
     keys = ["area_type", "area_code", "period"]
     wide = banded.pivot_table(
         index=keys, columns="age_band", values=["numerator", "denominator"], aggfunc="sum"
     ).reindex(columns=pd.MultiIndex.from_product([["numerator", "denominator"], range(DSR_BANDS)]))
     wide = wide.fillna(0)
     counts = wide["numerator"].to_numpy(float)
-    populations = np.maximum(wide["denominator"].to_numpy(float), 1e-9)
+    populations = wide["denominator"].to_numpy(float)
     out = wide.index.to_frame(index=False)
     for confidence, suffix in ((0.95, ""), (0.998, "_998")):
         rate, lower, upper = dobson_dsrs(
             counts, populations, ESP_2013, multiplier=spec.multiplier, confidence=confidence
         )
         out["value" + suffix], out["lower" + suffix], out["upper" + suffix] = rate, lower, upper
+    out["value_note"] = _dsr_notes(counts, populations, out)
     return out.drop(columns=["value_998"])
+
+
+def _dsr_notes(counts: np.ndarray, populations: np.ndarray, out: pd.DataFrame) -> np.ndarray:
+    """Why a DSR (or its limits) is not given, per row ("" when both are)."""
+    empty = (counts > 0) & ~(populations > 0)
+    dominated = (
+        "the rate is dominated by an age band with very few people (Dobson's method does not hold)"
+    )
+    notes = np.select(
+        [
+            ~(populations > 0).any(axis=1),
+            counts.sum(axis=1) < EXACT_BELOW,
+            out["lower"].isna().to_numpy(),
+            out["lower_998"].isna().to_numpy(),
+        ],
+        [
+            "DSR not computable: no registered population",
+            f"DSR limits not given below {EXACT_BELOW} events",
+            f"DSR limits not given: {dominated}",
+            f"99.8% limits not given: {dominated}",
+        ],
+        default="",
+    ).astype(object)
+    for i in np.flatnonzero(empty.any(axis=1)):  # few: name the bands
+        bands = ", ".join(ESP_2013_BANDS[b] for b in np.flatnonzero(empty[i]))
+        events = int(counts[i][empty[i]].sum())
+        notes[i] = (
+            f"DSR not computable: {events} event(s) in age band {bands}, "
+            "which has no registered population"
+        )
+    return notes
 
 
 def finish(
@@ -202,12 +261,14 @@ def finish(
     if spec.statistic == "dsr":
         assert banded is not None
         out = out.merge(_dsr(spec, banded), on=["area_type", "area_code", "period"], how="left")
+        out["value_note"] = out["value_note"].fillna("")
     else:
         for confidence, suffix in ((0.95, ""), (0.998, "_998")):
             v = _values(spec, out, confidence)
             out["lower" + suffix], out["upper" + suffix] = v["lower"], v["upper"]
             if not suffix:
                 out["value"] = v["value"]
+        out["value_note"] = _notes(spec, out)
     out["parent_code"] = out["area_code"].map(parent_of)
     parent_value = out.set_index(["area_code", "period"])["value"]
     parent_value = parent_value[~parent_value.index.duplicated()]

@@ -64,6 +64,7 @@ class Calculation:
     parent_of: dict[str, str]
     areas: Areas
     unplaced: int = 0
+    periods: tuple[str, ...] = ()  # the periods asked for, in order (some may have no facts)
 
 
 def default_periods(spec: IndicatorSpec, first: date, last: date) -> list[Period]:
@@ -88,7 +89,8 @@ def calculate(
         for c in ("numerator_key", "denominator_key"):
             if c in rolled:
                 rolled[c] = rolled[c] % 256
-    return Calculation(spec, rolled, banded, parents(parts, areas), areas)
+    labels = tuple(p.label for p in periods)
+    return Calculation(spec, rolled, banded, parents(parts, areas), areas, periods=labels)
 
 
 def true_values(calc: Calculation) -> pd.DataFrame:
@@ -149,10 +151,12 @@ def _level_cells(calc: Calculation, level: str) -> pd.DataFrame:
     else:
         wanted = [level, "lad", "county"]
     cells = r[r["area_type"].isin(wanted)].copy()
-    # a complete grid: every area of the level in every period
-    periods = sorted(r["period"].unique())
+    # a complete grid: every area of the level in every period asked for — from the request,
+    # not the data: a period without facts is still a row, and the labels stay text when
+    # no fact at all was found (a few rows in an extract)
+    periods = list(calc.periods) or sorted(r["period"].astype(str).unique())
     grid = cells[["area_type", "area_code"]].drop_duplicates()
-    grid = grid.merge(pd.DataFrame({"period": periods}), how="cross")
+    grid = grid.merge(pd.DataFrame({"period": pd.Series(periods, dtype=object)}), how="cross")
     cells = grid.merge(cells, on=["area_type", "area_code", "period"], how="left")
     for c in ("numerator", "numerator_key", "denominator", "denominator_key"):
         if c in cells:
@@ -193,11 +197,9 @@ def fingertips(calc: Calculation, values: pd.DataFrame) -> pd.DataFrame:
     out["Upper CI 99.8 limit"] = show("upper_998", 2)
     out["Count"] = show("numerator", 0)
     out["Denominator"] = show("denominator", 0) if "denominator" in values else ""
-    note = np.where(hidden, "Value suppressed (disclosure control)", "")
-    if spec.statistic == "dsr":
-        few = values["numerator"].astype(float) < 10
-        note = np.where(~hidden & few, "DSR limits not given below 10 events", note)
-    out["Value note"] = note
+    # why a value or its limits are not shown (from :func:`finish`)
+    why = values["value_note"].fillna("").astype(str) if "value_note" in values else ""
+    out["Value note"] = np.where(hidden, "Value suppressed (disclosure control)", why)
     out["Compared to parent"] = np.where(hidden, "not compared", values["compared_to_parent"])
     return out.loc[:, list(FINGERTIPS_COLUMNS)]
 

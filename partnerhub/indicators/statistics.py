@@ -27,6 +27,7 @@ __all__ = [
     "compare_with_parent",
     "dobson_dsr",
     "dobson_dsrs",
+    "dsr_computable",
     "exact_poisson_interval",
     "funnel_limits",
     "rate_interval",
@@ -118,10 +119,8 @@ def dobson_dsr(
     """A directly standardised rate with Dobson's confidence limits.
 
     ``counts`` and ``populations`` are per age band, in the order of ``standard`` (default the
-    2013 European Standard Population). Returns (rate, lower, upper) per ``multiplier``; NaN
-    when a band has no population. The limits use Byar's interval of the total count, as
-    PHEindicatormethods does, and are NaN below :data:`EXACT_BELOW` events (PHE does not
-    publish a DSR's limits from fewer than 10 events).
+    2013 European Standard Population). Returns (rate, lower, upper) per ``multiplier``, with
+    the rules of :func:`dobson_dsrs`.
     """
     x = np.asarray(counts, dtype=float)
     n = np.asarray(populations, dtype=float)
@@ -140,27 +139,55 @@ def dobson_dsrs(
     confidence: float = 0.95,
 ) -> tuple[Floats, Floats, Floats]:
     """:func:`dobson_dsr` for many areas at once: ``counts`` and ``populations`` are
-    (areas × age bands); returns (rate, lower, upper) arrays with the same rules."""
+    (areas × age bands); returns (rate, lower, upper) arrays.
+
+    The rate is NaN (not computable, :func:`dsr_computable`) when a band has events but
+    no population — its age-specific rate is undefined, and no population is ever made up —
+    or when there is no population at all. A band with neither events nor population
+    contributes nothing. The limits use Byar's interval of the total count, as
+    PHEindicatormethods does, and are NaN below :data:`EXACT_BELOW` events (PHE does not
+    publish a DSR's limits from fewer than 10 events) and where Dobson's approximation
+    breaks down: it scales the interval of the *unweighted* count by sqrt(variance / count),
+    which puts the lower limit below zero when the variance is dominated by a band with very
+    few people (one 85-89-year-old with one admission among ten). Such an interval is not
+    a valid one, so it is not given (never clipped to zero).
+    """
     x = np.asarray(counts, dtype=float)
     n = np.asarray(populations, dtype=float)
     w = np.asarray(standard, dtype=float)
     if x.shape != n.shape or x.ndim != 2 or x.shape[1] != w.shape[0]:
         raise ValueError("counts and populations need one row per area, one column per band")
+    computable = dsr_computable(x, n)
     total_w = w.sum()
-    bad = (n <= 0).any(axis=1) | (x < 0).any(axis=1)
+    populated = n > 0
+    safe_n = np.where(populated, n, 1.0)  # bands without population have no events here
+    ratio = np.where(populated, w / safe_n, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dsr = (w * x / n).sum(axis=1) / total_w
-        variance = (w**2 * x / n**2).sum(axis=1) / total_w**2
+        dsr = (ratio * x).sum(axis=1) / total_w
+        variance = (ratio**2 * x).sum(axis=1) / total_w**2
         observed = x.sum(axis=1)
         lo, hi = byar_interval(observed, confidence)
         factor = np.sqrt(variance / observed)
         lower = dsr + factor * (lo - observed)
         upper = dsr + factor * (hi - observed)
-    few = observed < EXACT_BELOW
-    rate = np.where(bad, np.nan, dsr * multiplier)
-    lower = np.where(bad | few, np.nan, lower * multiplier)
-    upper = np.where(bad | few, np.nan, upper * multiplier)
+    # one band alone gives lower = ratio * lo >= 0: allow its rounding error
+    valid = lower >= -1e-12 * dsr
+    limits = computable & (observed >= EXACT_BELOW) & valid
+    rate = np.where(computable, dsr * multiplier, np.nan)
+    lower = np.where(limits, np.maximum(lower, 0.0) * multiplier, np.nan)
+    upper = np.where(limits, upper * multiplier, np.nan)
     return rate, lower, upper
+
+
+def dsr_computable(counts: ArrayLike, populations: ArrayLike) -> NDArray[np.bool_]:
+    """Per area (row of age bands): False when a band has events but no population, there
+    is no population at all, or a count or population is negative or missing."""
+    x = np.asarray(counts, dtype=float)
+    n = np.asarray(populations, dtype=float)
+    broken = ((x > 0) & ~(n > 0)).any(axis=1) | ~(n > 0).any(axis=1)
+    broken |= (x < 0).any(axis=1) | (n < 0).any(axis=1)
+    broken |= np.isnan(x).any(axis=1) | np.isnan(n).any(axis=1)
+    return ~broken
 
 
 def compare_with_parent(

@@ -197,7 +197,10 @@ class Reference:
         out, keys = frame(n, "numerator")
         if d is not None:
             dd, _ = frame(d, "denominator")
-            out = dd.merge(out, on=keys, how="left").fillna({"numerator": 0, "numerator_key": 0})
+            # every event counts, also one in a cell with no denominator (an outer merge)
+            out = dd.merge(out, on=keys, how="outer").fillna(
+                {"numerator": 0, "numerator_key": 0, "denominator": 0, "denominator_key": 0}
+            )
         carrier = num if d is None or isinstance(den, Population) else den
         if isinstance(carrier, Selection) and carrier.average_over_snapshots:
             base = d if d is not None else n

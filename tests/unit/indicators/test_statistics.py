@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
@@ -193,3 +195,84 @@ def test_funnel_limits_are_the_interpolated_quantiles_and_meet_the_normal_limits
     var = target * (1 - target) if statistic == "proportion" else target
     half = z_value(confidence) * np.sqrt(var / big)
     assert np.allclose(lo, target - half, rtol=2e-3) and np.allclose(hi, target + half, rtol=2e-3)
+
+
+# -- a DSR's rules for empty bands and its lower limit (issue 14, item 1) -------------------
+
+
+@st.composite
+def _age_bands(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Populations of small areas (empty bands, bands of a few people, larger ones) and
+    events mostly below a tenth of the people, now and then where no one lives."""
+    people = st.integers(0, 9).flatmap(
+        lambda k: st.just(0) if k == 0 else st.integers(1, 5) if k < 4 else st.integers(6, 3_000)
+    )
+    n = draw(st.lists(people, min_size=19, max_size=19))
+    x = [draw(st.integers(0, max(1, p // 10))) for p in n]
+    return np.array(x, dtype=float), np.array(n, dtype=float)
+
+
+@given(bands=_age_bands())
+@settings(max_examples=300, deadline=None)
+def test_a_dobson_lower_limit_is_never_negative(bands: tuple[np.ndarray, np.ndarray]) -> None:
+    """Over random bands (empty ones, ones of a few people, events where no one lives): the
+    limits are given or not, never negative, around the value, and only from 10 events."""
+    x, n = bands
+    for confidence in LEVELS:
+        rate, lower, upper = dobson_dsr(x, n, confidence=confidence)
+        assert math.isnan(lower) == math.isnan(upper)
+        if not math.isnan(lower):
+            assert 0 <= lower <= rate <= upper
+            assert x.sum() >= EXACT_BELOW
+
+
+@given(bands=_age_bands())
+@settings(max_examples=200, deadline=None)
+def test_a_dsr_exists_exactly_when_every_band_with_events_has_people(
+    bands: tuple[np.ndarray, np.ndarray],
+) -> None:
+    x, n = bands
+    rate = dobson_dsr(x, n)[0]
+    computable = not ((x > 0) & (n == 0)).any() and (n > 0).any()
+    assert math.isnan(rate) == (not computable)
+    if computable:
+        w = np.array(ESP_2013, dtype=float)
+        by_hand = sum(wi * xi / ni for wi, xi, ni in zip(w, x, n, strict=True) if ni > 0)
+        assert rate == pytest.approx(by_hand / w.sum() * 1e5, rel=1e-12)
+
+
+def test_dobson_breaks_down_on_a_band_of_one_person_and_gives_no_limits() -> None:
+    """NI 39 of one LSOA (synthetic partnership of 5,000 people, seed 5, 2022/23): ten
+    admissions, one of them the only 85-89-year-old. Dobson's 99.8 % lower limit written out
+    is -337 per 100,000: not an interval, so none is given (95 % limits still hold)."""
+    x = np.zeros(19)
+    n = np.full(19, 50.0)
+    for band, count, people in [
+        (4, 1, 39), (5, 1, 63), (6, 1, 69), (7, 3, 58), (11, 1, 19), (12, 1, 18),
+        (15, 1, 6), (17, 1, 1),
+    ]:  # fmt: skip
+        x[band], n[band] = count, people
+    written_out = _dobson_reference(list(x), list(n), ESP_2013, 0.998)
+    assert written_out[1] < 0  # the method itself goes negative here
+    rate, lower, upper = dobson_dsr(x, n, confidence=0.998)
+    assert rate == pytest.approx(written_out[0]) and math.isnan(lower) and math.isnan(upper)
+    rate95, lower95, upper95 = dobson_dsr(x, n, confidence=0.95)
+    ref95 = _dobson_reference(list(x), list(n), ESP_2013, 0.95)
+    assert ref95[1] > 0 and (rate95, lower95, upper95) == pytest.approx(ref95)
+
+
+def test_a_band_without_people_or_events_adds_nothing_and_one_with_events_is_not_computable() -> (
+    None
+):
+    x = np.zeros(19)
+    n = np.full(19, 100.0)
+    x[[3, 10, 16]] = [4, 5, 6]
+    n[18] = 0  # no one aged 90+ and no event there
+    rate, lower, upper = dobson_dsr(x, n)
+    w = np.array(ESP_2013, dtype=float)
+    assert rate == pytest.approx((w * x / 100).sum() / w.sum() * 1e5)
+    by_hand = _dobson_reference(list(x), [*n[:18], 1.0], ESP_2013, 0.95)  # 90+ adds nothing
+    assert (lower, upper) == pytest.approx(by_hand[1:])
+    x[18] = 1  # an event where no one lives: no rate is made up
+    assert all(math.isnan(v) for v in dobson_dsr(x, n))
+    assert all(math.isnan(v) for v in dobson_dsr(np.zeros(19), np.zeros(19)))
