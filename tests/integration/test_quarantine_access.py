@@ -22,6 +22,15 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
     root = tmp_path_factory.mktemp("quarantine") / "p"
     generate(root, 2000, seed=3)
+    # two rows with an impossible admission date: quarantined whatever the identifiers hold
+    spells = root / "extracts" / "acute" / "spells.csv"
+    rows = spells.read_bytes().split(b"\n")
+    column = rows[0].split(b"|").index(b"AdmissionDate")
+    for i in (2, 5):
+        cells = rows[i].split(b"|")
+        cells[column] = b"2021-13-45"
+        rows[i] = b"|".join(cells)
+    spells.write_bytes(b"\n".join(rows))
     config = str(root / "partnership.toml")
     assert main(["ingest", "-c", config, "--partner", "acute", "--dataset", "spells"]) == 0
     settings = load_partnership(root / "partnership.toml")
@@ -78,4 +87,5 @@ def test_quarantine_needs_the_partners_or_a_stewards_token(
     exports = _exports(root)
     assert [e["actor"] for e in exports] == ["acute_viewer", "steward"]
     lines = sorted({int(x.split(",")[0]) for x in out.read_text().splitlines()[1:]})
-    assert lines and all(e["lines"] == lines and e["target"] == "load 1" for e in exports)
+    assert lines == [3, 6]  # file lines of the two planted rows (line 1 is the header)
+    assert all(e["lines"] == lines and e["target"] == "load 1" for e in exports)
