@@ -52,10 +52,14 @@ class _Rollback(Exception):
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     root = tmp_path_factory.mktemp("small") / "p"
-    generate(root, MIN_PEOPLE, seed=3)
+    # seed 1: the police youth-outcomes extract has two rows (at seed 3 it is empty, and an
+    # empty extract is now rejected, so NI 19 would have no loaded source at all)
+    generate(root, MIN_PEOPLE, seed=1)
     partnership = load_partnership(root / "partnership.toml")
     with open_stores(partnership) as opened:
         ingest_all(opened)
+        loaded = {f"{p}/{d}" for p, d in opened.control.current_loads()}
+        assert {s for spec in LIBRARY.values() for s in spec.sources} <= loaded
         link_partnership(opened.identity, opened.control)
         publish_people(opened.identity, opened.vault, opened.control)
         yield opened
