@@ -64,6 +64,11 @@ def _row(plane: ControlPlane, seq: int) -> dict[str, Any]:
         )
 
 
+def _anchored(tmp_path: Path) -> tuple[int, str]:
+    data = json.loads((tmp_path / "audit.head").read_text())
+    return data["seq"], data["hash"]
+
+
 def _found(log: AuditLog) -> list[tuple[int, str]]:
     return [(p.seq, p.kind) for p in log.verify()]
 
@@ -237,11 +242,14 @@ def test_a_swap_says_where_each_entry_belongs(plane: ControlPlane, tmp_path: Pat
 
 
 def test_deleting_the_newest_entry_needs_the_anchor(plane: ControlPlane, tmp_path: Path) -> None:
-    """Without an anchor a missing newest entry cannot be told from one never written."""
+    """Without an anchor configured a missing newest entry cannot be told from one never
+    written; with one configured, a missing anchor file is itself reported."""
     log = _log(plane, tmp_path, anchored=False)
     _sql(plane, "DELETE FROM audit_entry WHERE seq = 10")
     assert log.verify() == []
-    assert _found(AuditLog(plane, KEY, tmp_path / "missing.head")) == []
+    (problem,) = AuditLog(plane, KEY, tmp_path / "missing.head").verify()
+    assert (problem.seq, problem.kind) == (0, "anchor")
+    assert "missing.head is missing but the log has entries (up to entry 9)" in problem.message
 
 
 def test_a_signed_entry_linked_to_the_wrong_entry_is_a_broken_link(
@@ -273,7 +281,7 @@ def test_an_intact_log_of_200_verifies_clean(plane: ControlPlane, tmp_path: Path
     assert log.verify() == []
     newest = log.entries(limit=1)[0]
     assert newest["seq"] == 200
-    assert json.loads((tmp_path / "audit.head").read_text()) == {"seq": 200, "hash": newest["hash"]}
+    assert _anchored(tmp_path) == (200, newest["hash"])
     _edit("subject", "nothing to see", 150)(plane)
     assert _found(log) == [(150, "edited")]
 
@@ -313,7 +321,10 @@ def test_a_wrong_key_reports_every_entry(plane: ControlPlane, tmp_path: Path) ->
     _log(plane, tmp_path, 200)
     for anchor in (tmp_path / "audit.head", None):
         wrong = AuditLog(plane, audit_key(b"x" * 32), anchor)
-        assert _found(wrong) == [(s, "edited") for s in range(1, 201)]
+        anchor_problem = [(200, "anchor")] if anchor else []  # its key derives from the key
+        assert sorted(_found(wrong)) == sorted(
+            [(s, "edited") for s in range(1, 201)] + anchor_problem
+        )
 
 
 def test_concurrent_appends_make_one_unbroken_chain(plane: ControlPlane, tmp_path: Path) -> None:
@@ -355,7 +366,7 @@ def test_an_entry_commits_with_the_callers_transaction(plane: ControlPlane, tmp_
         entry = log.append("alice", "link_run", f"link run {run_id}", {"ok": True}, session=s)
     assert json.loads((tmp_path / "audit.head").read_text())["seq"] == 3  # not yet
     log.write_anchor()
-    assert json.loads((tmp_path / "audit.head").read_text()) == {"seq": 4, "hash": entry.hash}
+    assert _anchored(tmp_path) == (4, entry.hash)
     assert log.verify() == []
 
 
@@ -415,12 +426,22 @@ def test_export_writes_every_entry_atomically(plane: ControlPlane, tmp_path: Pat
 
 def test_nothing_in_the_api_changes_an_entry() -> None:
     public = {n for n in dir(AuditLog) if not n.startswith("_")}
-    assert public == {"append", "entries", "export_jsonl", "verify", "write_anchor"}
+    assert public == {
+        "append",
+        "entries",
+        "export_jsonl",
+        "reanchor",
+        "verify",
+        "verify_export",
+        "write_anchor",
+    }
 
 
 def test_bad_arguments_are_refused(plane: ControlPlane) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         AuditLog(plane, b"short", None)
+    with pytest.raises(ValueError, match="16 bytes"):
+        AuditLog(plane, KEY, None, b"short")
     with pytest.raises(ValueError, match="too long"):
         AuditLog(plane, KEY, None).append("alice", "x" * 65, "api")
     with pytest.raises(ValueError, match="unknown audit problem kind"):
