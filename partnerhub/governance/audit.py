@@ -42,7 +42,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -135,6 +135,20 @@ class _Row:
         return f"entry {self.seq} ({self.action} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S})"
 
 
+@dataclass(eq=False)
+class _Pending:
+    """An entry waiting to be committed with others (see :meth:`AuditLog.append`)."""
+
+    actor: str
+    action: str
+    subject: str
+    body: str
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False  # set when this waiter is to write the next group
+    entry: AuditEntry | None = None
+    error: BaseException | None = None
+
+
 _COLUMNS = (
     AuditEntry.seq,
     AuditEntry.at,
@@ -165,6 +179,9 @@ class AuditLog:
         self._anchor_key = anchor_signing_key or anchor_key(key)
         self.anchor = anchor
         self._anchor_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []  # entries waiting for the next group commit
+        self._leading = False  # a thread is writing a group now
 
     # -- signing --------------------------------------------------------------------------
     def _sign(self, seq: int, row: _Row | AuditEntry, prev_hash: str) -> str:
@@ -196,27 +213,72 @@ class AuditLog:
         session: Session | None = None,
     ) -> AuditEntry:
         """Append an entry. With ``session`` it joins the caller's transaction (both commit or
-        neither; call :meth:`write_anchor` after the commit); otherwise it commits at once and
-        updates the anchor."""
+        neither; call :meth:`write_anchor` after the commit); otherwise it commits before it
+        returns and updates the anchor.
+
+        Entries appended at the same moment from several threads commit together (group
+        commit): one thread writes every waiting entry in one transaction and moves the anchor
+        once, and each caller returns when its own entry is committed."""
         if not action or len(action) > 64 or len(actor) > 128:
             raise ValueError(f"audit action {action!r} or actor {actor!r} is empty or too long")
         body = _canonical(dict(detail or {}))
         if session is not None:
             return self._append(session, actor, action, subject, body)
-        for attempt in range(_RETRIES):
+        mine = _Pending(actor, action, subject, body)
+        with self._queue_lock:
+            self._queue.append(mine)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            mine.done.wait()
+        if lead or mine.lead:  # write every waiting entry, then hand over to the next waiter
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
             try:
-                with self.plane.session() as s:
-                    entry = self._append(s, actor, action, subject, body)
-            except (IntegrityError, OperationalError) as exc:
-                # another appender took the number (or held SQLite's lock too long): again
-                busy = isinstance(exc, IntegrityError) or "locked" in str(exc)
-                if not busy or attempt == _RETRIES - 1:
-                    raise
-                time.sleep(random.uniform(0.001, 0.01) * (attempt + 1))
-                continue
+                self._commit(batch)
+            finally:
+                with self._queue_lock:
+                    if self._queue:
+                        self._queue[0].lead = True
+                        self._queue[0].done.set()
+                    else:
+                        self._leading = False
+        if mine.error is not None:
+            raise mine.error
+        assert mine.entry is not None
+        return mine.entry
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        """Append ``batch`` in one transaction (again if another appender took a number), then
+        move the anchor; every entry of it learns its outcome."""
+        try:
+            for attempt in range(_RETRIES):
+                try:
+                    with self.plane.session() as s:
+                        entries = [
+                            self._append(s, p.actor, p.action, p.subject, p.body) for p in batch
+                        ]
+                except (IntegrityError, OperationalError) as exc:
+                    # another appender took the number (or held SQLite's lock too long): again
+                    busy = isinstance(exc, IntegrityError) or "locked" in str(exc)
+                    if not busy or attempt == _RETRIES - 1:
+                        raise
+                    time.sleep(random.uniform(0.001, 0.01) * (attempt + 1))
+                    continue
+                for p, entry in zip(batch, entries, strict=True):
+                    p.entry = entry
+                break
             self.write_anchor()
-            return entry
-        raise AssertionError("unreachable")
+        except BaseException as exc:
+            for p in batch:
+                if p.entry is None:
+                    p.error = exc
+            raise
+        finally:
+            for p in batch:
+                if p.entry is None and p.error is None:
+                    p.error = RuntimeError("the audit entry was not written")
+                p.done.set()
 
     def _append(
         self,

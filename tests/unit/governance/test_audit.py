@@ -446,3 +446,63 @@ def test_bad_arguments_are_refused(plane: ControlPlane) -> None:
         AuditLog(plane, KEY, None).append("alice", "x" * 65, "api")
     with pytest.raises(ValueError, match="unknown audit problem kind"):
         AuditProblem(1, "lost", "entry 1 was lost")
+
+
+def test_appends_from_many_threads_commit_in_groups(
+    plane: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One log shared by a server's threads: entries waiting at the same moment commit
+    together, each caller gets its own entry back, and the chain is unbroken."""
+    log = AuditLog(plane, KEY, tmp_path / "audit.head")
+    groups = []
+    real = log.write_anchor
+
+    def slow_anchor() -> None:  # one call per group commit; slow, so that others queue
+        groups.append(1)
+        threading.Event().wait(0.01)
+        real()
+
+    monkeypatch.setattr(log, "write_anchor", slow_anchor)
+    returned: list[tuple[str, int, str]] = []
+    errors: list[BaseException] = []
+
+    def work(who: str) -> None:
+        try:
+            for i in range(25):
+                entry = log.append(who, "login", "api", {"i": i})
+                returned.append((entry.actor, json.loads(entry.detail)["i"], entry.hash))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"t{n}",)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted((a, i) for a, i, _ in returned) == sorted(
+        (f"t{n}", i) for n in range(8) for i in range(25)
+    )
+    stored = {e["hash"]: (e["actor"], e["detail"]["i"]) for e in log.entries(limit=1000)}
+    assert {h: (a, i) for a, i, h in returned} == stored  # each caller got its own entry
+    assert len(groups) < 200  # fewer commits than entries
+    assert log.verify() == []
+    assert _anchored(tmp_path)[0] == 200
+
+
+def test_a_failed_group_commit_is_raised_and_the_next_append_works(
+    plane: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _log(plane, tmp_path, 2)
+    real = log._append
+
+    def failing(s: Any, actor: str, *args: Any, **kwargs: Any) -> Any:
+        if actor == "mallory":
+            raise RuntimeError("disk full")
+        return real(s, actor, *args, **kwargs)
+
+    monkeypatch.setattr(log, "_append", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        log.append("mallory", "login", "api")
+    assert log.append("bob", "login", "api").seq == 3
+    assert log.verify() == []
