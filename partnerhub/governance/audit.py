@@ -182,6 +182,8 @@ class AuditLog:
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []  # entries waiting for the next group commit
         self._leading = False  # a thread is writing a group now
+        self._anchoring = False  # a thread is moving the anchor after a group commit
+        self._anchor_again = False  # another group committed meanwhile: move it once more
 
     # -- signing --------------------------------------------------------------------------
     def _sign(self, seq: int, row: _Row | AuditEntry, prev_hash: str) -> str:
@@ -217,8 +219,9 @@ class AuditLog:
         returns and updates the anchor.
 
         Entries appended at the same moment from several threads commit together (group
-        commit): one thread writes every waiting entry in one transaction and moves the anchor
-        once, and each caller returns when its own entry is committed."""
+        commit): one thread writes every waiting entry in one transaction, hands over to the
+        next waiter, then moves the anchor; each caller returns once its own entry is committed
+        (the anchor may follow a moment later: an entry after the anchored one is fine)."""
         if not action or len(action) > 64 or len(actor) > 128:
             raise ValueError(f"audit action {action!r} or actor {actor!r} is empty or too long")
         body = _canonical(dict(detail or {}))
@@ -243,14 +246,36 @@ class AuditLog:
                         self._queue[0].done.set()
                     else:
                         self._leading = False
+            self._move_anchor()  # the next group may commit meanwhile
         if mine.error is not None:
             raise mine.error
         assert mine.entry is not None
         return mine.entry
 
+    def _move_anchor(self) -> None:
+        """:meth:`write_anchor` after a group commit. If another thread is writing the anchor,
+        it writes once more when done (covering this group too) instead of this one waiting."""
+        with self._queue_lock:
+            if self._anchoring:
+                self._anchor_again = True
+                return
+            self._anchoring = True
+        try:
+            while True:
+                self.write_anchor()
+                with self._queue_lock:
+                    if not self._anchor_again:
+                        self._anchoring = False
+                        return
+                    self._anchor_again = False
+        except BaseException:
+            with self._queue_lock:
+                self._anchoring = False
+            raise
+
     def _commit(self, batch: list[_Pending]) -> None:
-        """Append ``batch`` in one transaction (again if another appender took a number), then
-        move the anchor; every entry of it learns its outcome."""
+        """Append ``batch`` in one transaction (again if another appender took a number); every
+        entry of it learns its outcome (the caller then moves the anchor)."""
         try:
             for attempt in range(_RETRIES):
                 try:
@@ -268,7 +293,6 @@ class AuditLog:
                 for p, entry in zip(batch, entries, strict=True):
                     p.entry = entry
                 break
-            self.write_anchor()
         except BaseException as exc:
             for p in batch:
                 if p.entry is None:
