@@ -165,7 +165,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
                 governance.failed_logins.record, "dashboard", source, token_id_of(token)
             )
             return _page("sign_in.html", 401, title="Sign in", error=str(exc))
-        governance.audit.append(principal.name, "login", "dashboard", {})
+        await run_in_threadpool(governance.audit.append, principal.name, "login", "dashboard")
         response = RedirectResponse("/dashboard/indicators", status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
