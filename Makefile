@@ -59,6 +59,7 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results go to BENCHMARKS.
 	$(BIN)/python benchmarks/ingest.py build/bench-1m
 	$(BIN)/python benchmarks/indicators.py build/bench-1m build/bench-1m-indicators
 	$(BIN)/python benchmarks/link.py build/bench-1m build/bench-1m-link
+	$(BIN)/python benchmarks/api.py build/bench-api
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -194,19 +194,49 @@ def _who(gov: Governance, token: str | None, *roles: str) -> Principal:
 
 # -- audit -------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
-    """Check every entry's signature and the chain; name any edited, deleted, inserted or
-    reordered entry. Exit code 1 when the log has been tampered with."""
+def audit_verify(
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="An earlier `partnerhub audit export` file that must still be a prefix of "
+            "the log (catches deleted newest entries even if the anchor was rewound).",
+        ),
+    ] = None,
+    token: Token = None,
+    config: Config = DEFAULT_CONFIG,
+) -> None:
+    """Check every entry's signature, the chain and the signed anchor; name any edited,
+    deleted, inserted, reordered or truncated entry; with --against, check that an earlier
+    export is still a prefix of the log. Exit code 1 when the log has been tampered with."""
     with _governance(config) as gov:
         who = _who(gov, token, "ig_officer")
         problems = gov.audit.verify()
-        gov.audit.append(who.name, "audit_verify", "audit log", {"problems": len(problems)})
+        if against is not None:
+            problems += gov.audit.verify_export(against)
+        detail: dict[str, object] = {"problems": len(problems)}
+        if against is not None:
+            detail["against"] = str(against)
+        gov.audit.append(who.name, "audit_verify", "audit log", detail)
     if not problems:
-        console.print("audit log intact: every entry verified.")
+        also = f", and {against} is a prefix of it" if against is not None else ""
+        console.print(f"audit log intact: every entry verified{also}.", markup=False)
         return
     for p in problems:
-        console.print(f"entry {p.seq}: {p.kind}: {p.message}", markup=False)
+        where = f"entry {p.seq}" if p.kind != "anchor" else "anchor"
+        console.print(f"{where}: {p.kind}: {p.message}", markup=False)
     raise typer.Exit(1)
+
+
+@audit_app.command("reanchor")
+def audit_reanchor(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
+    """Start the signed anchor again at the newest entry, after reviewing what `audit verify`
+    reported about it (missing, not signed, or left behind by a restore). Audited."""
+    with _governance(config) as gov:
+        who = _who(gov, token, "ig_officer")
+        old, new = gov.audit.reanchor(who.name)
+    before = f"entry {old}" if old >= 0 else "no readable anchor"
+    console.print(f"audit anchor moved from {before} to entry {new} (audit_reanchor).")
 
 
 @audit_app.command("export")

@@ -45,12 +45,16 @@ url = "sqlite:///control/control.db"
 pseudonymisation_key_file = "keys/pseudonymisation.key"
 # ...or an environment variable, used when it is set.
 pseudonymisation_key_env = "PARTNERHUB_PSEUDONYMISATION_KEY"
+# Key that signs the audit log's anchor (docs/audit.md), kept apart from the log: not in the
+# control plane's folder nor the anchor's. Without it, it is derived from the audit key.
+# audit_anchor_key_file = "/etc/partnerhub/audit-anchor.key"
+audit_anchor_key_env = "PARTNERHUB_AUDIT_ANCHOR_KEY"
 
 [governance]
 # Folder of data-sharing agreements, one TOML file each (see docs/agreements.md).
 agreements = "agreements"
-# Where the audit log's head (its newest entry's number and signature) is kept, outside the
-# control-plane database, so deleting the newest entries is detected too.
+# Where the audit log's head (its newest entry's number and hash, signed with the anchor key)
+# is kept, outside the control-plane database, so deleting the newest entries is detected too.
 audit_anchor = "control/audit.head"
 
 [linkage]

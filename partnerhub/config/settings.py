@@ -84,6 +84,9 @@ class ControlPlaneSettings(_Frozen):
 class KeySettings(_Frozen):
     pseudonymisation_key_file: Path | None = None
     pseudonymisation_key_env: str = "PARTNERHUB_PSEUDONYMISATION_KEY"
+    # signs the audit anchor; kept apart from the log (docs/audit.md)
+    audit_anchor_key_file: Path | None = None
+    audit_anchor_key_env: str = "PARTNERHUB_AUDIT_ANCHOR_KEY"
 
 
 class GovernanceSettings(_Frozen):

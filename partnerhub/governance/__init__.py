@@ -12,6 +12,7 @@ from partnerhub.governance.agreements import (
 )
 from partnerhub.governance.audit import AuditLog, AuditProblem, audit_key
 from partnerhub.governance.gate import AREA_LEVELS, CountQuery, Gate, can_see_release
+from partnerhub.governance.logins import FailedLogins
 from partnerhub.governance.service import (
     Governance,
     open_governance,
@@ -23,11 +24,13 @@ from partnerhub.governance.users import (
     PUBLIC,
     ROLES,
     Principal,
+    TokenCache,
     add_user,
     authenticate,
     issue_token,
     list_users,
     revoke_tokens,
+    token_id_of,
 )
 
 __all__ = [
@@ -43,10 +46,12 @@ __all__ = [
     "AuditLog",
     "AuditProblem",
     "CountQuery",
+    "FailedLogins",
     "Gate",
     "Governance",
     "Principal",
     "ReleaseRequest",
+    "TokenCache",
     "add_user",
     "audit_key",
     "authenticate",
@@ -58,4 +63,5 @@ __all__ = [
     "open_governance",
     "record_agreement_changes",
     "revoke_tokens",
+    "token_id_of",
 ]

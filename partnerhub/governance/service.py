@@ -3,6 +3,7 @@ together from `partnership.toml` (used by the CLI and the API)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,22 @@ from sqlalchemy import func, select
 
 from partnerhub.config import Partnership
 from partnerhub.control import AuditEntry, ControlPlane, Dataset, Load
+from partnerhub.errors import ConfigError
 from partnerhub.geography import partnership_areas
 from partnerhub.governance.agreements import Agreement, load_agreements
 from partnerhub.governance.audit import AuditLog, audit_key
 from partnerhub.governance.gate import Gate
-from partnerhub.governance.users import Principal
+from partnerhub.governance.logins import FailedLogins
+from partnerhub.governance.users import Principal, TokenCache, authenticate
 from partnerhub.vault import Vault, connect_backend
 
-__all__ = ["Governance", "open_governance", "record_agreement_changes"]
+__all__ = [
+    "Governance",
+    "load_anchor_key",
+    "open_audit_log",
+    "open_governance",
+    "record_agreement_changes",
+]
 
 
 class Governance:
@@ -37,6 +46,8 @@ class Governance:
         self.agreements = agreements
         self.audit = audit
         self.today = today
+        self.tokens = TokenCache()  # argon2 once per token per few minutes (users.py)
+        self.failed_logins = FailedLogins(audit)
         tables = {(d.partner, d.dataset): d.table_name for d in plane.datasets()}
         self.gate = Gate(
             plane,
@@ -61,6 +72,11 @@ class Governance:
 
     def _open_vault(self) -> Vault:
         return Vault(connect_backend(self.settings.vault.url, self.settings.root))
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The user a token belongs to (argon2 checked once per token per few minutes; the
+        token's row read every time, so a revocation takes effect at the next request)."""
+        return authenticate(self.plane, token, self.tokens)
 
     def visible_agreements(self, who: Principal) -> list[Agreement]:
         if who.role in ("ig_officer", "admin", "identity_steward"):
@@ -132,8 +148,61 @@ def open_governance(
     partners = [p.id for p in settings.partners]
     datasets = [(p.id, d.id) for p in settings.partners for d in p.datasets]
     agreements = load_agreements(agreements_folder(settings), partners, datasets)
-    audit = AuditLog(plane, audit_key(key), settings.resolve(settings.governance.audit_anchor))
-    return Governance(settings, plane, agreements, audit, today)
+    return Governance(settings, plane, agreements, open_audit_log(settings, plane, key), today)
+
+
+def open_audit_log(settings: Partnership, plane: ControlPlane, key: bytes) -> AuditLog:
+    """The partnership's audit log: signed with the audit key derived from ``key`` (the
+    pseudonymisation key), its anchor signed with the anchor key (:func:`load_anchor_key`)."""
+    anchor = settings.resolve(settings.governance.audit_anchor)
+    return AuditLog(plane, audit_key(key), anchor, load_anchor_key(settings))
+
+
+def load_anchor_key(settings: Partnership) -> bytes | None:
+    """The audit anchor key: from the environment variable ``keys.audit_anchor_key_env`` if
+    set, else from ``keys.audit_anchor_key_file``; None if neither (then it is derived from the
+    audit key). Hex, at least 32 bytes. The file may not sit beside the log: not in the
+    anchor's folder, nor in the folder of a SQLite control plane."""
+    env = settings.keys.audit_anchor_key_env
+    if os.environ.get(env):
+        return _hex_key(os.environ[env], f"environment variable {env}")
+    if settings.keys.audit_anchor_key_file is None:
+        return None
+    path = settings.resolve(settings.keys.audit_anchor_key_file)
+    beside = {settings.resolve(settings.governance.audit_anchor).parent.resolve()}
+    url = settings.control_plane.url
+    if url.startswith("sqlite:///"):
+        beside.add(settings.resolve(Path(url.removeprefix("sqlite:///"))).parent.resolve())
+    if path.parent.resolve() in beside:
+        raise ConfigError(
+            f"{settings.source}: keys.audit_anchor_key_file {path} is beside the audit log "
+            "(the anchor's or the control plane's folder) — keep it elsewhere, so that whoever "
+            "can change the log cannot also re-sign the anchor"
+        )
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: audit anchor key file not found (keys.audit_anchor_key_file) — create it "
+            f'with `python -c "import secrets; print(secrets.token_hex(32))" > {path}`, '
+            f"readable by the PartnerHub service only, or set {env}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the audit anchor key file must hold hex text only") from None
+    return _hex_key(text, str(path))
+
+
+def _hex_key(text: str, source: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise ConfigError(
+            f"{source}: the audit anchor key must be at least 64 hex characters (32 bytes) — "
+            'generate one with `python -c "import secrets; print(secrets.token_hex(32))"`'
+        )
+    return key
 
 
 def record_agreement_changes(governance: Governance, actor: str) -> list[str]:

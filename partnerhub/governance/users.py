@@ -3,12 +3,24 @@
 A token is ``ph_<token id>_<secret>``: the token id finds the row, the secret is checked
 against its argon2 hash (argon2-cffi's defaults, RFC 9106's second recommended option). The
 plain token is shown once, when it is made; nobody — not the hub — can show it again.
+
+argon2 costs about 135 ms and 64 MiB per check, on purpose. A server checks each token with it
+once, then remembers for :data:`VERIFIED_TTL` seconds that this secret was right, as a keyed
+digest (HMAC-SHA256 under a key that lives in the server's memory only): :class:`TokenCache`.
+The token's row is still read on every request, so a revoked token, a disabled user or a
+changed role takes effect at the next request, cache or not.
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -25,14 +37,17 @@ __all__ = [
     "HUB_ROLES",
     "PARTNER_ROLES",
     "ROLES",
+    "VERIFIED_TTL",
     "Principal",
     "Role",
+    "TokenCache",
     "add_user",
     "authenticate",
     "issue_token",
     "list_users",
     "operator",
     "revoke_tokens",
+    "token_id_of",
 ]
 
 Role = Literal["analyst", "partner_viewer", "identity_steward", "ig_officer", "admin"]
@@ -40,6 +55,9 @@ ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 PARTNER_ROLES = ("analyst", "partner_viewer")  # act for one partner
 HUB_ROLES = ("identity_steward", "ig_officer", "admin")  # hub staff, no partner
 _hasher = PasswordHasher()
+VERIFIED_TTL = 300.0  # seconds a server trusts a secret argon2 accepted before checking again
+_CACHED_TOKENS = 10_000  # tokens remembered at most (least recently used forgotten first)
+_BAD_TOKEN = "unknown or revoked token — ask an admin for a new one"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -123,26 +141,96 @@ def revoke_tokens(plane: ControlPlane, name: str) -> int:
         return len(tokens)
 
 
-def authenticate(plane: ControlPlane, token: str | None) -> Principal:
-    """The user a token belongs to; no token → the public; a bad token → an error."""
+class TokenCache:
+    """Which secrets argon2 has accepted lately, per token id, as a keyed digest.
+
+    A hit spares argon2 only: :func:`authenticate` still reads the token's row and refuses a
+    revoked token or a disabled user. An entry counts only while the stored argon2 hash is the
+    one it was checked against and for ``ttl`` seconds; a failed check never enters it."""
+
+    def __init__(
+        self,
+        ttl: float = VERIFIED_TTL,
+        size: int = _CACHED_TOKENS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._key = secrets.token_bytes(32)  # this process's only: the digests mean nothing else
+        self._entries: OrderedDict[str, tuple[bytes, str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, secret: str) -> bytes:
+        return hmac.new(self._key, secret.encode("utf-8"), hashlib.sha256).digest()
+
+    def holds(self, token_id: str, secret: str, secret_hash: str) -> bool:
+        with self._lock:
+            entry = self._entries.get(token_id)
+            if entry is None:
+                return False
+            digest, checked_hash, expires = entry
+            if expires <= self._clock() or checked_hash != secret_hash:
+                del self._entries[token_id]
+                return False
+            self._entries.move_to_end(token_id)
+        return hmac.compare_digest(digest, self._digest(secret))
+
+    def remember(self, token_id: str, secret: str, secret_hash: str) -> None:
+        with self._lock:
+            self._entries[token_id] = (self._digest(secret), secret_hash, self._clock() + self.ttl)
+            self._entries.move_to_end(token_id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def forget(self, token_id: str | None = None) -> None:
+        """Forget one token (or every token)."""
+        with self._lock:
+            if token_id is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(token_id, None)
+
+
+def token_id_of(token: str) -> str | None:
+    """The token id part of something shaped like a token (for the audit), else None."""
+    parts = token.split("_", 2)
+    if len(parts) == 3 and parts[0] == "ph" and 0 < len(parts[1]) <= 32 and parts[1].isalnum():
+        return parts[1]
+    return None
+
+
+def authenticate(
+    plane: ControlPlane, token: str | None, cache: TokenCache | None = None
+) -> Principal:
+    """The user a token belongs to; no token → the public; a bad token → an error.
+
+    With ``cache``, argon2 runs once per token per ``cache.ttl`` seconds; the token's row is
+    read every time, so revocation takes effect at once."""
     if not token:
         return PUBLIC
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "ph" or not parts[1] or not parts[2]:
         raise AuthenticationError("that is not a PartnerHub token (they start ph_) — check it")
+    token_id, secret = parts[1], parts[2]
     with plane.session() as s:
         row = s.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_id == parts[1])
+            .where(ApiToken.token_id == token_id)
         ).first()
     if row is None:
-        raise AuthenticationError("unknown or revoked token — ask an admin for a new one")
+        raise AuthenticationError(_BAD_TOKEN)
     api_token, user = row
-    try:
-        _hasher.verify(api_token.secret_hash, parts[2])
-    except (VerificationError, InvalidHashError):
-        raise AuthenticationError("unknown or revoked token — ask an admin for a new one") from None
+    if cache is None or not cache.holds(token_id, secret, api_token.secret_hash):
+        try:
+            _hasher.verify(api_token.secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            raise AuthenticationError(_BAD_TOKEN) from None
+        if cache is not None:
+            cache.remember(token_id, secret, api_token.secret_hash)
     if api_token.revoked_at is not None or user.disabled:
-        raise AuthenticationError("unknown or revoked token — ask an admin for a new one")
+        if cache is not None:
+            cache.forget(token_id)
+        raise AuthenticationError(_BAD_TOKEN)
     return Principal(user.name, user.role, user.partner)

@@ -41,7 +41,8 @@ from partnerhub.config.settings import DatasetSettings
 from partnerhub.control import ControlPlane, Load, open_control_plane
 from partnerhub.errors import ContractError, NotFoundError, UserError
 from partnerhub.geography import PostcodeLookup, load_postcode_lookup
-from partnerhub.governance.audit import AuditLog, audit_key
+from partnerhub.governance.audit import AuditLog
+from partnerhub.governance.service import open_audit_log
 from partnerhub.governance.users import operator
 from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
@@ -110,8 +111,7 @@ class Stores:
         """The partnership's audit log (keyed from the pseudonymisation key)."""
         if self._audit is None:
             key = load_key(self.settings)
-            anchor = self.settings.resolve(self.settings.governance.audit_anchor)
-            self._audit = AuditLog(self.control, audit_key(key.secret), anchor)
+            self._audit = open_audit_log(self.settings, self.control, key.secret)
         return self._audit
 
     def close(self) -> None:

@@ -6,7 +6,8 @@ CLI prints: 401 no/bad token, 403 role or agreement forbids it, 404 not found (o
 422 a malformed request. The route table is :data:`ACCESS`, which the tests enumerate.
 """
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -29,7 +30,7 @@ from partnerhub.governance import (
     CountQuery,
     Governance,
     Principal,
-    authenticate,
+    token_id_of,
 )
 from partnerhub.web.dashboard import STATIC, VENDOR, dashboard_router
 
@@ -104,16 +105,23 @@ def create_app(governance: Governance) -> FastAPI:
 
     signed_in: set[str] = set()
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+    # A sync dependency: FastAPI runs it in its thread pool, so argon2 (on a token's first
+    # use) and the control-plane read never block the event loop.
+    def principal(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Principal:
+        governance.failed_logins.flush()  # counts of failed logins whose window is over
         if authorization is None:
             return PUBLIC
         scheme, _, token = authorization.partition(" ")
+        source = request.client.host if request.client else None
         if scheme.lower() != "bearer" or not token:
+            governance.failed_logins.record("api", source)
             raise AuthenticationError("send the token as `Authorization: Bearer ph_…`")
         try:
-            who = authenticate(governance.plane, token.strip())
+            who = governance.authenticate(token.strip())
         except AuthenticationError:
-            governance.audit.append("unknown", "login_failed", "api", {})
+            governance.failed_logins.record("api", source, token_id_of(token.strip()))
             raise
         token_id = token.strip().split("_", 2)[1]
         if token_id not in signed_in:  # the first use of a token by this server: a login
@@ -235,6 +243,13 @@ def create_app(governance: Governance) -> FastAPI:
             redoc_favicon_url="/static/vendor/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+    @asynccontextmanager
+    async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        governance.failed_logins.flush(force=True)  # no failed login goes uncounted
+
+    app.router.lifespan_context = _lifespan
 
     # the pages' routes join the app's own (so route tables list them like the API's)
     app.router.routes.extend(dashboard_router(governance).routes)

@@ -19,11 +19,12 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
-from partnerhub.governance import PUBLIC, Governance, Principal, authenticate
+from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
 from partnerhub.indicators.charts import (
     chart_rows,
     compare_chart,
@@ -151,7 +152,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
         if not token:
             return PUBLIC
         try:
-            return authenticate(governance.plane, token)
+            return governance.authenticate(token)
         except AuthenticationError:
             return PUBLIC
 
@@ -194,12 +195,15 @@ def dashboard_router(governance: Governance) -> APIRouter:
     async def sign_in(request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         token = (form.get("token") or [""])[0].strip()
-        try:
-            principal = authenticate(governance.plane, token)
+        try:  # argon2 and the audit write run in the thread pool, off the event loop
+            principal = await run_in_threadpool(governance.authenticate, token)
         except AuthenticationError as exc:
-            governance.audit.append("unknown", "login_failed", "dashboard", {})
+            source = request.client.host if request.client else None
+            await run_in_threadpool(
+                governance.failed_logins.record, "dashboard", source, token_id_of(token)
+            )
             return _page("sign_in.html", 401, title="Sign in", error=str(exc))
-        governance.audit.append(principal.name, "login", "dashboard", {})
+        await run_in_threadpool(governance.audit.append, principal.name, "login", "dashboard")
         response = RedirectResponse("/dashboard/indicators", status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response

@@ -64,6 +64,11 @@ def _row(plane: ControlPlane, seq: int) -> dict[str, Any]:
         )
 
 
+def _anchored(tmp_path: Path) -> tuple[int, str]:
+    data = json.loads((tmp_path / "audit.head").read_text())
+    return data["seq"], data["hash"]
+
+
 def _found(log: AuditLog) -> list[tuple[int, str]]:
     return [(p.seq, p.kind) for p in log.verify()]
 
@@ -237,11 +242,14 @@ def test_a_swap_says_where_each_entry_belongs(plane: ControlPlane, tmp_path: Pat
 
 
 def test_deleting_the_newest_entry_needs_the_anchor(plane: ControlPlane, tmp_path: Path) -> None:
-    """Without an anchor a missing newest entry cannot be told from one never written."""
+    """Without an anchor configured a missing newest entry cannot be told from one never
+    written; with one configured, a missing anchor file is itself reported."""
     log = _log(plane, tmp_path, anchored=False)
     _sql(plane, "DELETE FROM audit_entry WHERE seq = 10")
     assert log.verify() == []
-    assert _found(AuditLog(plane, KEY, tmp_path / "missing.head")) == []
+    (problem,) = AuditLog(plane, KEY, tmp_path / "missing.head").verify()
+    assert (problem.seq, problem.kind) == (0, "anchor")
+    assert "missing.head is missing but the log has entries (up to entry 9)" in problem.message
 
 
 def test_a_signed_entry_linked_to_the_wrong_entry_is_a_broken_link(
@@ -273,7 +281,7 @@ def test_an_intact_log_of_200_verifies_clean(plane: ControlPlane, tmp_path: Path
     assert log.verify() == []
     newest = log.entries(limit=1)[0]
     assert newest["seq"] == 200
-    assert json.loads((tmp_path / "audit.head").read_text()) == {"seq": 200, "hash": newest["hash"]}
+    assert _anchored(tmp_path) == (200, newest["hash"])
     _edit("subject", "nothing to see", 150)(plane)
     assert _found(log) == [(150, "edited")]
 
@@ -313,7 +321,10 @@ def test_a_wrong_key_reports_every_entry(plane: ControlPlane, tmp_path: Path) ->
     _log(plane, tmp_path, 200)
     for anchor in (tmp_path / "audit.head", None):
         wrong = AuditLog(plane, audit_key(b"x" * 32), anchor)
-        assert _found(wrong) == [(s, "edited") for s in range(1, 201)]
+        anchor_problem = [(200, "anchor")] if anchor else []  # its key derives from the key
+        assert sorted(_found(wrong)) == sorted(
+            [(s, "edited") for s in range(1, 201)] + anchor_problem
+        )
 
 
 def test_concurrent_appends_make_one_unbroken_chain(plane: ControlPlane, tmp_path: Path) -> None:
@@ -355,7 +366,7 @@ def test_an_entry_commits_with_the_callers_transaction(plane: ControlPlane, tmp_
         entry = log.append("alice", "link_run", f"link run {run_id}", {"ok": True}, session=s)
     assert json.loads((tmp_path / "audit.head").read_text())["seq"] == 3  # not yet
     log.write_anchor()
-    assert json.loads((tmp_path / "audit.head").read_text()) == {"seq": 4, "hash": entry.hash}
+    assert _anchored(tmp_path) == (4, entry.hash)
     assert log.verify() == []
 
 
@@ -415,13 +426,84 @@ def test_export_writes_every_entry_atomically(plane: ControlPlane, tmp_path: Pat
 
 def test_nothing_in_the_api_changes_an_entry() -> None:
     public = {n for n in dir(AuditLog) if not n.startswith("_")}
-    assert public == {"append", "entries", "export_jsonl", "verify", "write_anchor"}
+    assert public == {
+        "append",
+        "entries",
+        "export_jsonl",
+        "reanchor",
+        "verify",
+        "verify_export",
+        "write_anchor",
+    }
 
 
 def test_bad_arguments_are_refused(plane: ControlPlane) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         AuditLog(plane, b"short", None)
+    with pytest.raises(ValueError, match="16 bytes"):
+        AuditLog(plane, KEY, None, b"short")
     with pytest.raises(ValueError, match="too long"):
         AuditLog(plane, KEY, None).append("alice", "x" * 65, "api")
     with pytest.raises(ValueError, match="unknown audit problem kind"):
         AuditProblem(1, "lost", "entry 1 was lost")
+
+
+def test_appends_from_many_threads_commit_in_groups(
+    plane: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One log shared by a server's threads: entries waiting at the same moment commit
+    together, each caller gets its own entry back, and the chain is unbroken."""
+    log = AuditLog(plane, KEY, tmp_path / "audit.head")
+    groups = []
+    real = log._commit
+
+    def slow_commit(batch: list[Any]) -> None:  # one call per group; slow, so others queue
+        groups.append(len(batch))
+        threading.Event().wait(0.01)
+        real(batch)
+
+    monkeypatch.setattr(log, "_commit", slow_commit)
+    returned: list[tuple[str, int, str]] = []
+    errors: list[BaseException] = []
+
+    def work(who: str) -> None:
+        try:
+            for i in range(25):
+                entry = log.append(who, "login", "api", {"i": i})
+                returned.append((entry.actor, json.loads(entry.detail)["i"], entry.hash))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"t{n}",)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted((a, i) for a, i, _ in returned) == sorted(
+        (f"t{n}", i) for n in range(8) for i in range(25)
+    )
+    stored = {e["hash"]: (e["actor"], e["detail"]["i"]) for e in log.entries(limit=1000)}
+    assert {h: (a, i) for a, i, h in returned} == stored  # each caller got its own entry
+    assert sum(groups) == 200
+    assert len(groups) < 100  # fewer commits than entries
+    assert log.verify() == []
+    assert _anchored(tmp_path)[0] == 200
+
+
+def test_a_failed_group_commit_is_raised_and_the_next_append_works(
+    plane: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _log(plane, tmp_path, 2)
+    real = log._append
+
+    def failing(s: Any, actor: str, *args: Any, **kwargs: Any) -> Any:
+        if actor == "mallory":
+            raise RuntimeError("disk full")
+        return real(s, actor, *args, **kwargs)
+
+    monkeypatch.setattr(log, "_append", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        log.append("mallory", "login", "api")
+    assert log.append("bob", "login", "api").seq == 3
+    assert log.verify() == []
