@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import typer
@@ -128,3 +129,22 @@ def test_readme_commands_exist_with_the_options_they_use() -> None:
         for word in words:
             if word.startswith("-"):
                 assert word.split("=")[0] in options, f"README: {line!r}: no option {word!r}"
+
+
+def test_contributing_explains_every_marker_test_folder_and_room() -> None:
+    root = DOCS.parent
+    text = (root / "CONTRIBUTING.md").read_text()
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    markers = [m.split(":")[0].strip() for m in config["tool"]["pytest"]["ini_options"]["markers"]]
+    assert {"slow", "e2e"} <= set(markers)
+    for marker in markers:
+        assert re.search(rf"`{marker}` — \w", text), f"marker {marker} is not explained"
+    folders = [p.name for p in (root / "tests").iterdir() if p.is_dir() and p.name[0] != "_"]
+    assert {"unit", "spec", "integration", "e2e"} <= set(folders)
+    for folder in set(folders) - {"data"}:  # tests/data holds fixtures, not tests
+        assert f"`tests/{folder}`" in text, f"tests/{folder} is not described"
+    package = root / "partnerhub"
+    rooms = [p.name for p in package.iterdir() if (p / "__init__.py").is_file()]
+    assert "indicators" in rooms
+    for room in rooms:
+        assert f"| `{room}` |" in text, f"room {room} is missing from the rooms table"
