@@ -23,6 +23,8 @@ from typing import Any
 import duckdb
 from splink import DuckDBAPI, Linker
 
+from partnerhub.vault.backend import quote
+
 __all__ = ["WATERFALL_PAIRS", "write_diagnostics"]
 
 WATERFALL_PAIRS = 12
@@ -64,13 +66,14 @@ def _waterfall(
     if not predictions:
         return None
     union = " UNION ALL ".join(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {p} "
-        f"WHERE match_probability >= {float(threshold)!r}"
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {quote(p)} "
+        "WHERE match_probability >= $threshold"
         for p in predictions
     )
     pairs = con.execute(
         f"SELECT unique_id_l, unique_id_r FROM ({union}) "
-        f"ORDER BY match_probability, unique_id_l, unique_id_r LIMIT {WATERFALL_PAIRS}"
+        "ORDER BY match_probability, unique_id_l, unique_id_r LIMIT $pairs",
+        {"threshold": float(threshold), "pairs": WATERFALL_PAIRS},
     ).fetchall()
     if not pairs:
         return None
@@ -91,7 +94,8 @@ def _waterfall(
     for column in _tf_columns(model):  # term frequencies of the whole run, not the sample
         tf = linker.table_management.compute_tf_table(column)
         con.execute(
-            f"CREATE OR REPLACE TABLE _waterfall_tf_{column} AS SELECT * FROM {tf.physical_name}"
+            f"CREATE OR REPLACE TABLE {quote(f'_waterfall_tf_{column}')} "
+            f"AS SELECT * FROM {quote(tf.physical_name)}"
         )
         lookup = db_api.register(f"_waterfall_tf_{column}", table_name=f"_waterfall_tf_{column}")
         small.table_management.register_term_frequency_lookup(lookup, column)

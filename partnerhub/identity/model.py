@@ -45,6 +45,7 @@ from partnerhub.identity.rules import (
     prior_rules_for,
 )
 from partnerhub.timing import Stopwatch
+from partnerhub.vault.backend import quote
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -460,7 +461,8 @@ def link_records(
                     scored_tables.append(part.physical_name)
                     con.execute(
                         "INSERT INTO edges SELECT unique_id_l, unique_id_r "
-                        f"FROM {part.physical_name} WHERE match_probability >= {float(threshold)!r}"
+                        f"FROM {quote(part.physical_name)} WHERE match_probability >= ?",
+                        [float(threshold)],
                     )
             new_ids = "(SELECT unique_id FROM new_records)"
             involving_new = f" AND (l.unique_id IN {new_ids} OR r.unique_id IN {new_ids})"
@@ -469,7 +471,8 @@ def link_records(
             scored_tables.append(predictions.physical_name)
             con.execute(
                 "CREATE TABLE edges AS SELECT unique_id_l, unique_id_r FROM "
-                f"{predictions.physical_name} WHERE match_probability >= {float(threshold)!r}"
+                f"{quote(predictions.physical_name)} WHERE match_probability >= ?",
+                [float(threshold)],
             )
             involving_new = ""
     deterministic = (
@@ -492,8 +495,8 @@ def link_records(
         edges, applied = apply_decisions(edges, decided, present)
     with watch.phase("review band"):
         band = " UNION ALL ".join(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {t} "
-            f"WHERE match_probability < {float(threshold)!r}"
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {quote(t)} "
+            "WHERE match_probability < $threshold"
             for t in scored_tables
         )
         review = (
@@ -501,7 +504,8 @@ def link_records(
                 "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, "
                 "greatest(unique_id_l, unique_id_r) AS unique_id_r, "
                 "max(match_probability) AS match_probability "
-                f"FROM ({band}) GROUP BY ALL ORDER BY ALL"
+                f"FROM ({band}) GROUP BY ALL ORDER BY ALL",
+                {"threshold": float(threshold)},
             ).fetchdf()
             if scored_tables
             else pd.DataFrame(columns=[*_PAIR, "match_probability"])

@@ -115,15 +115,21 @@ def _fast_csv(
             source = Path(tmp) / "extract.csv"
             source.write_bytes(text.encode("utf-8"))
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        columns = "{" + ", ".join(f"'{_sql_str(h)}': 'VARCHAR'" for h in header) + "}"
+        # the file's own header names every column, in its order: a bound STRUCT parameter
+        columns = dict.fromkeys(header, "VARCHAR")
         try:
             con.execute("DROP TABLE IF EXISTS _raw_file")
             con.execute(
-                "CREATE TEMP TABLE _raw_file AS SELECT * FROM read_csv(?, delim = ?, "
-                f"quote = '\"', escape = '\"', header = true, columns = {columns}, "
+                "CREATE TEMP TABLE _raw_file AS SELECT * FROM read_csv($path, delim = $delim, "
+                "quote = '\"', escape = '\"', header = true, columns = $columns, "
                 "auto_detect = false, strict_mode = true, null_padding = false, "
-                f"max_line_size = {_FAST_MAX_FIELD * 2})",
-                [str(source), contract.file.delimiter],
+                "max_line_size = $max_line_size)",
+                {
+                    "path": str(source),
+                    "delim": contract.file.delimiter,
+                    "columns": columns,
+                    "max_line_size": _FAST_MAX_FIELD * 2,
+                },
             )
         except duckdb.Error:
             con.execute("DROP TABLE IF EXISTS _raw_file")
@@ -143,7 +149,3 @@ def _fast_csv(
     empty = pd.DataFrame(columns=["line", "fields", "reason"])
     warnings = header_warnings(header, list(contract.column_names))
     return Staged(path, n, empty, warnings, "fast")
-
-
-def _sql_str(text: str) -> str:
-    return text.replace("'", "''")
