@@ -20,8 +20,6 @@ from rich.table import Table
 
 from partnerhub.config import load_partnership
 from partnerhub.errors import PermissionDeniedError, UserError
-from partnerhub.governance.service import record_agreement_changes
-from partnerhub.governance.users import operator
 
 if TYPE_CHECKING:
     from partnerhub.governance import Governance, Principal
@@ -71,6 +69,9 @@ def _governance(config: Path) -> Iterator[Governance]:
 def agreements_validate(config: Config = DEFAULT_CONFIG) -> None:
     """Check every agreement file (fields, dates, partners and datasets named); record
     changed agreements in the audit log."""
+    from partnerhub.governance.service import record_agreement_changes
+    from partnerhub.governance.users import operator
+
     with _governance(config) as gov:
         changed = record_agreement_changes(gov, operator())
         n = len(gov.agreements)
@@ -123,6 +124,7 @@ def users_add(
 ) -> None:
     """Add a user and print their first API token (shown once)."""
     from partnerhub.governance import add_user, issue_token
+    from partnerhub.governance.users import operator
 
     with _governance(config) as gov:
         settings = gov.settings
@@ -145,6 +147,7 @@ def users_add(
 def users_token(name: str, config: Config = DEFAULT_CONFIG) -> None:
     """Issue another API token for a user (shown once)."""
     from partnerhub.governance import issue_token
+    from partnerhub.governance.users import operator
 
     with _governance(config) as gov:
         token = issue_token(gov.plane, name)
@@ -156,6 +159,7 @@ def users_token(name: str, config: Config = DEFAULT_CONFIG) -> None:
 def users_revoke(name: str, config: Config = DEFAULT_CONFIG) -> None:
     """Revoke every token of a user."""
     from partnerhub.governance import revoke_tokens
+    from partnerhub.governance.users import operator
 
     with _governance(config) as gov:
         n = revoke_tokens(gov.plane, name)
@@ -341,6 +345,8 @@ def demo_governance(config: Path) -> None:
     (with its disclosure summary), an expired agreement refusing, and the audit log verified."""
     from partnerhub.errors import PolicyError
     from partnerhub.governance import CountQuery, add_user, authenticate, issue_token
+    from partnerhub.governance.service import record_agreement_changes
+    from partnerhub.governance.users import operator
 
     with _governance(config) as gov:
         changed = record_agreement_changes(gov, operator())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +18,8 @@ from partnerhub.config import load_partnership
 from partnerhub.errors import AuthenticationError, NotFoundError, PermissionDeniedError, UserError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from partnerhub.ingest.load import Stores
 
 __all__ = ["review_app"]
@@ -66,6 +67,8 @@ def _queue(stores: Stores) -> tuple[int, pd.DataFrame]:
 
 
 def _identifiers(stores: Stores) -> pd.DataFrame:
+    import pandas as pd
+
     from partnerhub.identity.prepare import prepare_records
 
     loads = [ld.id for ld in stores.control.current_loads().values()]
@@ -120,6 +123,8 @@ def review_list(
 
 
 def _show(value: Any) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
     return str(value)

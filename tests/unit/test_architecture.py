@@ -64,3 +64,20 @@ def test_capabilities_are_independent_of_each_other() -> None:
     names = {n.strip(" ()") for n in layer.split("|")}
     assert names == capabilities
     assert ":" not in layer  # `:` would let siblings import each other
+
+
+HEAVY = ("pandas", "numpy", "scipy", "sqlalchemy", "alembic", "ibis", "duckdb", "splink")
+HEAVY += ("altair", "vl_convert", "fastapi", "sklearn", "policyengine_uk", "pyarrow")
+
+
+def test_the_cli_starts_without_heavy_libraries() -> None:
+    """`partnerhub --help` (and typer's parsing of any command) loads none of them: each
+    command imports what it needs when it runs."""
+    code = (
+        "import sys, partnerhub.cli\n"
+        f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == []
