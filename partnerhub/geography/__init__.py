@@ -1,16 +1,15 @@
-"""Geography: ONS area codes and levels, and the postcode lookup layout PartnerHub resolves with."""
+"""Geography: ONS area codes, the area levels (defined once, in :mod:`.levels`), parents and
+roll-ups of areas, and the postcode lookup layout PartnerHub resolves with."""
 
 from __future__ import annotations
 
-from partnerhub.geography.areas import partnership_areas
+from partnerhub.geography.areas import Areas, partnership_areas
 from partnerhub.geography.codes import (
-    AREA_LEVELS,
     COUNTRY,
     COUNTY,
     ENGLAND,
     IMD_N_LSOAS,
     LAD,
-    LEVEL_PREFIXES,
     LSOA,
     MSOA,
     NSPL_COLUMN_MEANINGS,
@@ -24,16 +23,42 @@ from partnerhub.geography.codes import (
     is_synthetic_code,
     synthetic_code,
 )
+from partnerhub.geography.levels import (
+    AREA_LEVELS,
+    COUNT_LEVELS,
+    INDICATOR_LEVELS,
+    LEVEL_PREFIXES,
+    LEVELS,
+    POSTCODE_LEVELS,
+    CountLevel,
+    Level,
+    area_field,
+    level_names,
+    level_phrases,
+    level_plurals,
+    one_of,
+    with_comparators,
+)
 from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
+from partnerhub.geography.rollup import (
+    area_parents,
+    best_fit,
+    decile_code,
+    is_decile_code,
+    roll_up,
+)
 
 __all__ = [
     "AREA_FIELDS",
     "AREA_LEVELS",
     "COUNTRY",
     "COUNTY",
+    "COUNT_LEVELS",
     "ENGLAND",
     "IMD_N_LSOAS",
+    "INDICATOR_LEVELS",
     "LAD",
+    "LEVELS",
     "LEVEL_PREFIXES",
     "LSOA",
     "MSOA",
@@ -41,13 +66,28 @@ __all__ = [
     "NSPL_COLUMN_MEANINGS",
     "OA",
     "PCON",
+    "POSTCODE_LEVELS",
     "REGION",
     "SYNTHETIC_FIRST",
     "SYNTHETIC_LAST",
     "WARD",
+    "Areas",
+    "CountLevel",
+    "Level",
     "PostcodeLookup",
+    "area_field",
+    "area_parents",
+    "best_fit",
+    "decile_code",
+    "is_decile_code",
     "is_synthetic_code",
+    "level_names",
+    "level_phrases",
+    "level_plurals",
     "load_postcode_lookup",
+    "one_of",
     "partnership_areas",
+    "roll_up",
     "synthetic_code",
+    "with_comparators",
 ]
