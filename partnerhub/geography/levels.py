@@ -49,7 +49,8 @@ class Level:
     ``parent`` is the level an area of this one lies in (wards by best fit), ``compared_with``
     the level an indicator value is compared to, ``prefix`` the ONS entity prefix of its codes
     (None for IMD deciles), ``postcode`` whether the postcode lookup resolves to it (so a vault
-    row carries its ``<code>_code``), and ``outputs`` the outputs that may be broken down by it.
+    row carries its ``<code>_code``), ``outputs`` the outputs that may be broken down by it,
+    and ``fingertips`` the area type Fingertips (OHID's indicator tables) calls it.
     """
 
     code: str
@@ -62,6 +63,7 @@ class Level:
     prefix: str | None
     postcode: bool
     outputs: frozenset[Output]
+    fingertips: str | None
 
 
 _BOTH: frozenset[Output] = frozenset({"count", "indicator"})
@@ -70,13 +72,13 @@ _INDICATOR: frozenset[Output] = frozenset({"indicator"})
 # smallest to largest; the order pages list them in
 # fmt: off
 _TABLE = (
-    Level("oa", "Output area", "output area", "output areas", "lsoa", "lad", "statistical", OA, True, _BOTH),  # noqa: E501
-    Level("lsoa", "LSOA (neighbourhood)", "LSOA (neighbourhood)", "LSOAs (neighbourhoods)", "msoa", "lad", "statistical", LSOA, True, _BOTH),  # noqa: E501
-    Level("msoa", "MSOA (local area)", "MSOA (local area)", "MSOAs (local areas)", "lad", "lad", "statistical", MSOA, True, _BOTH),  # noqa: E501
-    Level("ward", "Ward", "ward", "wards", "lad", "lad", "administrative", WARD, True, _BOTH),
-    Level("lad", "District", "district", "districts", "county", "county", "administrative", LAD, True, _BOTH),  # noqa: E501
-    Level("county", "County", "county", "counties", None, None, "administrative", COUNTY, False, _INDICATOR),  # noqa: E501
-    Level("imd_decile", "IMD decile", "IMD decile", "IMD deciles", "county", "county", "derived", None, False, _INDICATOR),  # noqa: E501
+    Level("oa", "Output area", "output area", "output areas", "lsoa", "lad", "statistical", OA, True, _BOTH, "Output area"),  # noqa: E501
+    Level("lsoa", "LSOA (neighbourhood)", "LSOA (neighbourhood)", "LSOAs (neighbourhoods)", "msoa", "lad", "statistical", LSOA, True, _BOTH, "LSOA"),  # noqa: E501
+    Level("msoa", "MSOA (local area)", "MSOA (local area)", "MSOAs (local areas)", "lad", "lad", "statistical", MSOA, True, _BOTH, "MSOA"),  # noqa: E501
+    Level("ward", "Ward", "ward", "wards", "lad", "lad", "administrative", WARD, True, _BOTH, "Ward"),  # noqa: E501
+    Level("lad", "District", "district", "districts", "county", "county", "administrative", LAD, True, _BOTH, "District & UA"),  # noqa: E501
+    Level("county", "County", "county", "counties", None, None, "administrative", COUNTY, False, _INDICATOR, "County & UA"),  # noqa: E501
+    Level("imd_decile", "IMD decile", "IMD decile", "IMD deciles", "county", "county", "derived", None, False, _INDICATOR, None),  # noqa: E501
 )
 # fmt: on
 

@@ -128,6 +128,7 @@ def test_gate_indicators_and_web_take_their_levels_from_geography() -> None:
     from typing import get_args
 
     from partnerhub.governance import AREA_LEVELS as GATE_LEVELS
+    from partnerhub.indicators.imported import AREA_TYPES
     from partnerhub.indicators.release import RELEASE_LEVELS
     from partnerhub.web.app import CountRequest
     from partnerhub.web.dashboard import LEVEL_NAMES, LEVEL_PHRASES, LEVEL_PLURALS
@@ -138,3 +139,11 @@ def test_gate_indicators_and_web_take_their_levels_from_geography() -> None:
     assert get_args(annotation) == COUNT_LEVELS
     assert list(LEVEL_NAMES) == list(LEVEL_PHRASES) == list(LEVEL_PLURALS) == list(LEVELS)
     assert LEVEL_PLURALS["lsoa"] == "LSOAs (neighbourhoods)"
+    assert AREA_TYPES == {
+        "oa": "Output area",
+        "lsoa": "LSOA",
+        "msoa": "MSOA",
+        "ward": "Ward",
+        "lad": "District & UA",
+        "county": "County & UA",
+    }
