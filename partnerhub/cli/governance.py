@@ -20,6 +20,7 @@ from rich.table import Table
 
 from partnerhub.config import load_partnership
 from partnerhub.errors import PermissionDeniedError, UserError
+from partnerhub.geography import COUNT_LEVELS, one_of
 
 if TYPE_CHECKING:
     from partnerhub.governance import Governance, Principal
@@ -286,7 +287,7 @@ def releases_count(
     partner: Annotated[str, typer.Option(help="Partner whose dataset is counted.")],
     dataset: Annotated[str, typer.Option(help="The dataset.")],
     purpose: Annotated[str, typer.Option(help="Purpose, as named in the agreement.")],
-    area_level: Annotated[str, typer.Option(help="oa, lsoa, msoa, ward or lad.")] = "lsoa",
+    area_level: Annotated[str, typer.Option(help=f"{one_of(COUNT_LEVELS, ' or ')}.")] = "lsoa",
     by: Annotated[str | None, typer.Option(help="A coded field to count by.")] = None,
     token: Token = None,
     config: Config = DEFAULT_CONFIG,

@@ -20,6 +20,7 @@ from rich.table import Table
 from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _governance, _who
 from partnerhub.config import load_partnership
 from partnerhub.errors import NotFoundError, UserError
+from partnerhub.geography import INDICATOR_LEVELS, one_of
 
 __all__ = ["indicators_app"]
 
@@ -141,9 +142,7 @@ def indicators_compute(
     indicator: Annotated[
         list[str] | None, typer.Argument(help="Indicator ids, e.g. 'NI 15' (default: all).")
     ] = None,
-    level: Annotated[
-        str, typer.Option(help="oa, lsoa, msoa, ward, lad, county or imd_decile.")
-    ] = "ward",
+    level: Annotated[str, typer.Option(help=f"{one_of(INDICATOR_LEVELS, ' or ')}.")] = "ward",
     purpose: Annotated[str, typer.Option(help="Purpose, as named in the agreement.")] = (
         "performance_management"
     ),
@@ -154,10 +153,8 @@ def indicators_compute(
     library: Library = None,
 ) -> None:
     """Compute indicators by area and release them through the gate (analysts)."""
-    from partnerhub.indicators.release import RELEASE_LEVELS
-
-    if level not in RELEASE_LEVELS:
-        raise UserError(f"--level {level!r}: use one of {', '.join(RELEASE_LEVELS)}")
+    if level not in INDICATOR_LEVELS:
+        raise UserError(f"--level {level!r}: use one of {one_of(INDICATOR_LEVELS)}")
     specs = [_find(i, library) for i in indicator] if indicator else _library(library)
     released = compute_and_release(config, specs, level, purpose, token, first, last)
     table = Table(title=f"Released by {level} (disclosure controlled)")

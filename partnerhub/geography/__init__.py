@@ -1,16 +1,17 @@
-"""Geography: ONS area codes and levels, and the postcode lookup layout PartnerHub resolves with."""
+"""Geography: ONS area codes, the area levels (defined once, in :mod:`.levels`), parents and
+roll-ups of areas, and the postcode lookup layout PartnerHub resolves with."""
 
 from __future__ import annotations
 
-from partnerhub.geography.areas import partnership_areas
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from partnerhub.geography.codes import (
-    AREA_LEVELS,
     COUNTRY,
     COUNTY,
     ENGLAND,
     IMD_N_LSOAS,
     LAD,
-    LEVEL_PREFIXES,
     LSOA,
     MSOA,
     NSPL_COLUMN_MEANINGS,
@@ -24,16 +25,68 @@ from partnerhub.geography.codes import (
     is_synthetic_code,
     synthetic_code,
 )
-from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
+from partnerhub.geography.levels import (
+    AREA_LEVELS,
+    COUNT_LEVELS,
+    INDICATOR_LEVELS,
+    LEVEL_PREFIXES,
+    LEVELS,
+    POSTCODE_LEVELS,
+    CountLevel,
+    Level,
+    area_field,
+    level_names,
+    level_phrases,
+    level_plurals,
+    one_of,
+    with_comparators,
+)
+
+# Codes and levels are plain Python; the lookup, the areas and the roll-ups need pandas, so they
+# load on first use (the CLI starts without pandas: tests/unit/test_architecture.py).
+_LAZY = {
+    "Areas": "areas",
+    "partnership_areas": "areas",
+    "AREA_FIELDS": "lookup",
+    "PostcodeLookup": "lookup",
+    "load_postcode_lookup": "lookup",
+    "area_parents": "rollup",
+    "best_fit": "rollup",
+    "decile_code": "rollup",
+    "is_decile_code": "rollup",
+    "roll_up": "rollup",
+}
+
+if TYPE_CHECKING:
+    from partnerhub.geography.areas import Areas, partnership_areas
+    from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
+    from partnerhub.geography.rollup import (
+        area_parents,
+        best_fit,
+        decile_code,
+        is_decile_code,
+        roll_up,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "AREA_FIELDS",
     "AREA_LEVELS",
     "COUNTRY",
     "COUNTY",
+    "COUNT_LEVELS",
     "ENGLAND",
     "IMD_N_LSOAS",
+    "INDICATOR_LEVELS",
     "LAD",
+    "LEVELS",
     "LEVEL_PREFIXES",
     "LSOA",
     "MSOA",
@@ -41,13 +94,28 @@ __all__ = [
     "NSPL_COLUMN_MEANINGS",
     "OA",
     "PCON",
+    "POSTCODE_LEVELS",
     "REGION",
     "SYNTHETIC_FIRST",
     "SYNTHETIC_LAST",
     "WARD",
+    "Areas",
+    "CountLevel",
+    "Level",
     "PostcodeLookup",
+    "area_field",
+    "area_parents",
+    "best_fit",
+    "decile_code",
+    "is_decile_code",
     "is_synthetic_code",
+    "level_names",
+    "level_phrases",
+    "level_plurals",
     "load_postcode_lookup",
+    "one_of",
     "partnership_areas",
+    "roll_up",
     "synthetic_code",
+    "with_comparators",
 ]

@@ -4,16 +4,46 @@ here" as loudly as a zero)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from partnerhub.errors import ConfigError
-from partnerhub.geography.lookup import AREA_FIELDS, load_postcode_lookup
+from partnerhub.geography.levels import POSTCODE_LEVELS, area_field
+from partnerhub.geography.lookup import load_postcode_lookup
+from partnerhub.geography.rollup import best_fit, is_decile_code
 
-__all__ = ["partnership_areas"]
+__all__ = ["Areas", "partnership_areas"]
 
-_LEVELS = tuple(f.removesuffix("_code") for f in AREA_FIELDS)  # oa, lsoa, msoa, ward, lad
+_LEVELS = POSTCODE_LEVELS  # oa, lsoa, msoa, ward, lad
+
+
+@dataclass(frozen=True)
+class Areas:
+    """Names, county code and LSOA IMD deciles (from ``geography.areas``; codes otherwise)."""
+
+    names: dict[str, str]
+    county: str
+    imd_decile: dict[str, int]
+
+    @classmethod
+    def load(cls, path: Path | None) -> Areas:
+        if path is None or not path.exists():
+            return cls({}, "county", {})
+        frame = pd.read_csv(path, dtype=str)
+        names = dict(zip(frame["code"], frame["name"], strict=True))
+        county = frame.loc[frame["level"] == "county", "code"]
+        lsoas = frame[(frame["level"] == "lsoa") & frame["imd_decile"].notna()]
+        deciles = {
+            c: int(float(d)) for c, d in zip(lsoas["code"], lsoas["imd_decile"], strict=True)
+        }
+        return cls(names, str(county.iloc[0]) if len(county) else "county", deciles)
+
+    def name(self, code: str) -> str:
+        if is_decile_code(code):
+            return code
+        return self.names.get(code, code)
 
 
 def partnership_areas(postcode_lookup: Path, areas: Path | None = None) -> pd.DataFrame:
@@ -35,19 +65,13 @@ def partnership_areas(postcode_lookup: Path, areas: Path | None = None) -> pd.Da
     table = load_postcode_lookup(postcode_lookup).table
     frames = []
     for level in _LEVELS:
-        key = f"{level}_code"
+        key = area_field(level)
         pairs = table[[key, "lad_code"]].dropna()
         if level == "lad":
             g = pd.DataFrame({"code": pairs[key].unique()})
             g["lad_code"] = g["code"]
         else:
-            g = (
-                pairs.groupby([key, "lad_code"], as_index=False)
-                .size()
-                .sort_values([key, "size", "lad_code"], ascending=[True, False, True])
-                .drop_duplicates(key)
-                .rename(columns={key: "code"})[["code", "lad_code"]]
-            )
+            g = best_fit(pairs, key, "lad_code").rename(columns={key: "code"})
         g.insert(0, "level", level)
         frames.append(g)
     return pd.concat(frames, ignore_index=True)

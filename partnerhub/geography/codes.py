@@ -18,13 +18,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
-    "AREA_LEVELS",
     "COUNTRY",
     "COUNTY",
     "ENGLAND",
     "IMD_N_LSOAS",
     "LAD",
-    "LEVEL_PREFIXES",
     "LSOA",
     "MSOA",
     "NSPL_COLUMNS",
@@ -52,12 +50,7 @@ PCON = "E14"  # Westminster parliamentary constituency
 
 ENGLAND = "E92000001"  # the real country code of England (not synthetic)
 
-# Area levels from smallest to largest. Wards are built from OAs but do not nest with LSOAs.
-AREA_LEVELS: tuple[str, ...] = ("oa", "lsoa", "msoa", "ward", "lad", "county")
-
-LEVEL_PREFIXES: Mapping[str, str] = MappingProxyType(
-    {"oa": OA, "lsoa": LSOA, "msoa": MSOA, "ward": WARD, "lad": LAD, "county": COUNTY}
-)
+# The area levels and the prefix of each are defined in :mod:`partnerhub.geography.levels`.
 
 # Number of English LSOAs ranked by the Index of Multiple Deprivation (IMD 2019, 2011 LSOAs);
 # the NSPL ``imd`` column is a rank in 1..IMD_N_LSOAS with 1 the most deprived.

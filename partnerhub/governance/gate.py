@@ -30,6 +30,7 @@ from partnerhub.disclosure import (
     protect_published_rows,
 )
 from partnerhub.errors import NotFoundError, PermissionDeniedError, UserError
+from partnerhub.geography import COUNT_LEVELS, area_field, best_fit, one_of
 from partnerhub.governance.agreements import Agreement, ReleaseRequest, authorise
 from partnerhub.governance.audit import AuditLog
 from partnerhub.governance.users import Principal
@@ -40,7 +41,7 @@ from partnerhub.vault import Vault
 
 __all__ = ["AREA_LEVELS", "AggregateTable", "CountQuery", "Gate", "can_see_release"]
 
-AREA_LEVELS = ("oa", "lsoa", "msoa", "ward", "lad")
+AREA_LEVELS = COUNT_LEVELS  # the levels of geography a count table may be broken down by
 _RELEASERS = ("analyst",)
 _READERS = ("analyst", "partner_viewer", "ig_officer", "admin")
 _OVERSIGHT = ("ig_officer",)  # may read any release, even after its agreement ends
@@ -82,9 +83,7 @@ class CountQuery:
 
     def check(self, table_name: str) -> None:
         if self.area_level not in AREA_LEVELS:
-            raise UserError(
-                f"area level {self.area_level!r} — use one of: {', '.join(AREA_LEVELS)}"
-            )
+            raise UserError(f"area level {self.area_level!r} — use one of: {one_of(AREA_LEVELS)}")
         canonical = canonical_table(table_name)
         if self.by is not None:
             try:
@@ -427,7 +426,7 @@ class Gate:
             keys = ibis.memtable(
                 {"_prefix": [f"{i:02x}" for i in range(256)], "_record_cell_key": list(range(256))}
             )
-            area = rows[f"{query.area_level}_code"].fill_null("unresolved")
+            area = rows[area_field(query.area_level)].fill_null("unresolved")
             lad = rows["lad_code"].fill_null("unresolved")
             category = rows[query.by].cast("string").fill_null("not recorded") if query.by else None
             shaped = rows.mutate(
@@ -447,13 +446,7 @@ class Gate:
         grouped = grouped.rename(columns={"_area": "area", "_lad": "lad", "_category": "category"})
         grouped["key_sum"] = grouped["key_sum"].astype("int64")
         # an area split across LADs (ward best fit) goes to the LAD with most of its rows
-        majority = (
-            grouped.groupby(["area", "lad"])["count"]
-            .sum()
-            .reset_index()
-            .sort_values(["area", "count", "lad"], ascending=[True, False, True])
-            .drop_duplicates("area")
-        )
+        majority = best_fit(grouped, "area", "lad", "count")
         parent_of = {
             a: (lad if query.area_level != "lad" and "unresolved" not in (a, lad) else "total")
             for a, lad in zip(majority["area"], majority["lad"], strict=True)

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from partnerhub.errors import NotFoundError
+from partnerhub.geography import POSTCODE_LEVELS, area_field
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.spec import (
     PERSON_FIELDS,
@@ -32,7 +33,7 @@ from partnerhub.vault import CURRENT_TABLE, Vault
 
 __all__ = ["AREA_KEYS", "Compiled", "PopulationCache", "compile_spec", "missing_sources"]
 
-AREA_KEYS = ("oa_code", "lsoa_code", "msoa_code", "ward_code", "lad_code")
+AREA_KEYS = tuple(area_field(level) for level in POSTCODE_LEVELS)  # oa_code ... lad_code
 DSR_BANDS = 19  # 0-4, 5-9, ..., 85-89, 90+ (ESP 2013)
 PERSON_TABLE = "person"
 # the cached population base: what every population spec reads (the area as a number)

@@ -9,12 +9,12 @@ its parent (LAD for smaller areas, the county for a LAD) by the indicator's pola
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from partnerhub import geography
+from partnerhub.geography import AREA_LEVELS, Areas
 from partnerhub.indicators.compile import AREA_KEYS, DSR_BANDS, PopulationCache, compile_spec
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.spec import IndicatorSpec
@@ -38,35 +38,8 @@ __all__ = [
     "roll_up",
 ]
 
-LEVELS = ("oa", "lsoa", "msoa", "ward", "lad", "county")
+LEVELS = AREA_LEVELS  # oa, lsoa, msoa, ward, lad, county
 _COUNTS = ("numerator", "numerator_key", "denominator", "denominator_key")
-
-
-@dataclass(frozen=True)
-class Areas:
-    """Names, county code and LSOA IMD deciles (from ``geography.areas``; codes otherwise)."""
-
-    names: dict[str, str]
-    county: str
-    imd_decile: dict[str, int]
-
-    @classmethod
-    def load(cls, path: Path | None) -> Areas:
-        if path is None or not path.exists():
-            return cls({}, "county", {})
-        frame = pd.read_csv(path, dtype=str)
-        names = dict(zip(frame["code"], frame["name"], strict=True))
-        county = frame.loc[frame["level"] == "county", "code"]
-        lsoas = frame[(frame["level"] == "lsoa") & frame["imd_decile"].notna()]
-        deciles = {
-            c: int(float(d)) for c, d in zip(lsoas["code"], lsoas["imd_decile"], strict=True)
-        }
-        return cls(names, str(county.iloc[0]) if len(county) else "county", deciles)
-
-    def name(self, code: str) -> str:
-        if code.startswith("IMD decile"):
-            return code
-        return self.names.get(code, code)
 
 
 def compute_parts(
@@ -95,25 +68,7 @@ def roll_up(parts: pd.DataFrame, areas: Areas) -> pd.DataFrame:
     [, age band])."""
     extra = ["age_band"] if "age_band" in parts else []
     values = [c for c in parts.columns if c not in ("period", *AREA_KEYS, *extra)]
-    frames = []
-    for level in LEVELS:
-        if level == "county":
-            g = parts.groupby(["period", *extra], as_index=False)[values].sum()
-            g["area_code"] = areas.county
-        else:
-            key = f"{level}_code"
-            g = parts.groupby([key, "period", *extra], as_index=False)[values].sum()
-            g = g.rename(columns={key: "area_code"})
-        g["area_type"] = level
-        frames.append(g)
-    if areas.imd_decile:
-        decile = parts["lsoa_code"].map(areas.imd_decile)
-        known = parts[decile.notna()].assign(_decile=decile[decile.notna()].astype(int))
-        g = known.groupby(["_decile", "period", *extra], as_index=False)[values].sum()
-        g["area_code"] = "IMD decile " + g["_decile"].astype(str)
-        g["area_type"] = "imd_decile"
-        frames.append(g.drop(columns="_decile"))
-    out = pd.concat(frames, ignore_index=True)
+    out = geography.roll_up(parts, values, ["period", *extra], areas.county, areas.imd_decile)
     for c in ("numerator_key", "denominator_key"):
         if c in out:
             out[c] = out[c].astype("int64") % 256
@@ -122,21 +77,8 @@ def roll_up(parts: pd.DataFrame, areas: Areas) -> pd.DataFrame:
 
 def parents(parts: pd.DataFrame, areas: Areas) -> dict[str, str]:
     """Each area's parent: its LAD (the LAD holding most of its parts), a LAD's the county."""
-    out: dict[str, str] = {}
     weight = parts.get("denominator", parts["numerator"])
-    for level in ("oa", "lsoa", "msoa", "ward"):
-        key = f"{level}_code"
-        g = (
-            parts.assign(_w=weight)
-            .groupby([key, "lad_code"], as_index=False)["_w"]
-            .sum()
-            .sort_values([key, "_w", "lad_code"], ascending=[True, False, True])
-            .drop_duplicates(key)
-        )
-        out.update(zip(g[key], g["lad_code"], strict=True))
-    out.update({lad: areas.county for lad in parts["lad_code"].unique()})
-    out.update({f"IMD decile {d}": areas.county for d in range(1, 11)})
-    return out
+    return geography.area_parents(parts, weight, areas.county)
 
 
 def _values(spec: IndicatorSpec, frame: pd.DataFrame, confidence: float) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from partnerhub.errors import ContractError, NotFoundError
+from partnerhub.geography import LEVELS
 from partnerhub.indicators.national_set import NationalIndicator
 from partnerhub.indicators.statistics import compare_with_parent
 
@@ -46,14 +47,7 @@ OPTIONAL = (
 IMPORT_COLUMNS = REQUIRED + OPTIONAL
 POLARITIES = ("high_is_good", "low_is_good", "none")
 # Fingertips' area types, by the level of the partnership's geography
-AREA_TYPES = {
-    "oa": "Output area",
-    "lsoa": "LSOA",
-    "msoa": "MSOA",
-    "ward": "Ward",
-    "lad": "District & UA",
-    "county": "County & UA",
-}
+AREA_TYPES = {code: lvl.fingertips for code, lvl in LEVELS.items() if lvl.fingertips}
 # how a publisher writes a value it withheld: kept as a missing value, not an error
 _WITHHELD = {"", "[c]", "[x]", "x", "c", ":", "*", ".."}
 
@@ -241,6 +235,11 @@ def _parent_values(table: pd.DataFrame, parent_of: Mapping[str, str]) -> np.ndar
     )
 
 
+def _compared_with(level: str) -> str | None:
+    """The level an area of ``level`` is compared with (its district below a district)."""
+    return LEVELS[level].compared_with if level in LEVELS else "lad"
+
+
 def _geography(areas_file: Path | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Area code → level, → name, → parent code (a ward's and smaller areas' parent is their
     district, as in the computed indicators; a district's is the county)."""
@@ -254,7 +253,7 @@ def _geography(areas_file: Path | None) -> tuple[dict[str, str], dict[str, str],
     names = dict(zip(areas["code"], areas["name"], strict=True))
     county = next((c for c, lvl in levels.items() if lvl == "county"), "")
     parent_of = {
-        code: (lad if level not in ("lad", "county") else county)
+        code: (county if _compared_with(level) == "county" else lad)
         for code, level, lad in zip(areas["code"], areas["level"], areas["lad_code"], strict=True)
         if level != "county"
     }

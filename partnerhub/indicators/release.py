@@ -13,10 +13,11 @@ import pandas as pd
 
 from partnerhub.disclosure import SUPPRESSED_MARK, Hierarchy
 from partnerhub.errors import UserError
+from partnerhub.geography import INDICATOR_LEVELS, Areas, one_of, with_comparators
 from partnerhub.governance import Gate, Principal
 from partnerhub.governance.gate import AggregateTable
 from partnerhub.indicators.compile import PopulationCache
-from partnerhub.indicators.compute import LEVELS, Areas, compute_parts, finish, parents, roll_up
+from partnerhub.indicators.compute import compute_parts, finish, parents, roll_up
 from partnerhub.indicators.coverage import coverage
 from partnerhub.indicators.periods import Period, periods_between
 from partnerhub.indicators.spec import IndicatorSpec, Population, Selection
@@ -34,7 +35,7 @@ __all__ = [
     "used_fields",
 ]
 
-RELEASE_LEVELS = (*LEVELS, "imd_decile")
+RELEASE_LEVELS = INDICATOR_LEVELS  # the levels of geography an indicator is released by
 FINGERTIPS_COLUMNS = (
     "Indicator ID",
     "Indicator Name",
@@ -144,12 +145,7 @@ def used_fields(
 
 def _level_cells(calc: Calculation, level: str) -> pd.DataFrame:
     r = calc.rolled
-    if level == "county":
-        wanted = ["county"]
-    elif level in ("lad", "imd_decile"):
-        wanted = [level, "county"]
-    else:
-        wanted = [level, "lad", "county"]
+    wanted = with_comparators(level)  # the level, and its parents for the comparison
     cells = r[r["area_type"].isin(wanted)].copy()
     # a complete grid: every area of the level in every period asked for — from the request,
     # not the data: a period without facts is still a row, and the labels stay text when
@@ -207,7 +203,7 @@ def fingertips(calc: Calculation, values: pd.DataFrame) -> pd.DataFrame:
 def aggregate_for(calc: Calculation, level: str) -> AggregateTable:
     """The gate's view of one level: counts by (area, period), their keys and sums."""
     if level not in RELEASE_LEVELS:
-        raise UserError(f"area level {level!r}: use one of {', '.join(RELEASE_LEVELS)}")
+        raise UserError(f"area level {level!r}: use one of {one_of(RELEASE_LEVELS)}")
     spec = calc.spec
     cells = _level_cells(calc, level)
     counts: tuple[str, ...] = ("numerator",)

@@ -9,9 +9,9 @@ from typing import Any
 
 from partnerhub.config import Partnership
 from partnerhub.errors import UserError
+from partnerhub.geography import Areas
 from partnerhub.governance import Gate, Principal
 from partnerhub.identity.people import ensure_people
-from partnerhub.indicators.compute import Areas
 from partnerhub.indicators.imported import read_imported
 from partnerhub.indicators.national_set import importable_indicator
 from partnerhub.indicators.periods import Period

@@ -56,7 +56,6 @@ import pandas as pd
 import shapely
 
 from partnerhub.geography.codes import (
-    AREA_LEVELS,
     COUNTY,
     ENGLAND,
     IMD_N_LSOAS,
@@ -70,6 +69,7 @@ from partnerhub.geography.codes import (
     WARD,
     synthetic_code,
 )
+from partnerhub.geography.levels import AREA_LEVELS
 
 __all__ = [
     "COUNTY_NAME",

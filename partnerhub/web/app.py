@@ -25,6 +25,7 @@ from partnerhub.errors import (
     PolicyError,
     UserError,
 )
+from partnerhub.geography import CountLevel
 from partnerhub.governance import (
     PUBLIC,
     CountQuery,
@@ -67,7 +68,7 @@ class CountRequest(BaseModel):
     purpose: Literal[
         "performance_management", "service_planning", "direct_care", "outreach", "research"
     ]
-    area_level: Literal["oa", "lsoa", "msoa", "ward", "lad"] = "lsoa"
+    area_level: CountLevel = "lsoa"
     by: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     date_from: date | None = None
     date_to: date | None = None

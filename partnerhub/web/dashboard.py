@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
+from partnerhub.geography import INDICATOR_LEVELS, level_names, level_phrases, level_plurals
 from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
 from partnerhub.indicators.charts import (
     chart_rows,
@@ -34,7 +35,6 @@ from partnerhub.indicators.charts import (
     trend_chart,
 )
 from partnerhub.indicators.national_set import national_indicator_set
-from partnerhub.indicators.release import RELEASE_LEVELS
 from partnerhub.indicators.spec import load_library
 
 __all__ = ["PAGES", "STATIC", "VENDOR", "dashboard_router"]
@@ -57,33 +57,9 @@ PAGES: dict[str, tuple[str, ...]] = {
 }
 # the names people read (never the internal codes "lsoa", "lad", ...): in a picker, in a
 # sentence ("by district"), and in the plural ("among the districts")
-LEVEL_NAMES = {
-    "oa": "Output area",
-    "lsoa": "LSOA (neighbourhood)",
-    "msoa": "MSOA (local area)",
-    "ward": "Ward",
-    "lad": "District",
-    "county": "County",
-    "imd_decile": "IMD decile",
-}
-LEVEL_PHRASES = {
-    "oa": "output area",
-    "lsoa": "LSOA (neighbourhood)",
-    "msoa": "MSOA (local area)",
-    "ward": "ward",
-    "lad": "district",
-    "county": "county",
-    "imd_decile": "IMD decile",
-}
-LEVEL_PLURALS = {
-    "oa": "output areas",
-    "lsoa": "LSOAs (neighbourhoods)",
-    "msoa": "MSOAs (local areas)",
-    "ward": "wards",
-    "lad": "districts",
-    "county": "counties",
-    "imd_decile": "IMD deciles",
-}
+LEVEL_NAMES = level_names()
+LEVEL_PHRASES = level_phrases()
+LEVEL_PLURALS = level_plurals()
 
 _env = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -237,7 +213,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
         if principal.is_public:
             return RedirectResponse("/dashboard", status_code=303)
         specs = [s for s in load_library() if s.id == indicator]
-        if not specs or level not in RELEASE_LEVELS:
+        if not specs or level not in INDICATOR_LEVELS:
             raise UserError("pick an indicator of the library and an area level")
         plans, _ = plan_periods(settings, specs)
         release_indicators(
