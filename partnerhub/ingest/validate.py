@@ -34,7 +34,7 @@ from partnerhub.ingest.stage import RAW, stage_frame
 from partnerhub.schema import DatasetContract
 from partnerhub.schema.contracts import ContractColumn
 from partnerhub.schema.identifiers import UK_POSTCODE_RE
-from partnerhub.schema.tables import ENCODED_FILTERS, ENCODED_TOKENS
+from partnerhub.schema.tables import ENCODED_FILTERS, ENCODED_TOKENS, table
 from partnerhub.vault.backend import quote
 
 __all__ = [
@@ -298,6 +298,20 @@ def validate_staged(
                 f"count(*) OVER (PARTITION BY _v{i}) AS n FROM _values WHERE _v{i} IS NOT NULL) "
                 "WHERE n > 1 AND _line > first_line"
             )
+    key = [f for f in table(contract.table).row_key if contract.column_for(f) is not None]
+    if key:
+        # An area-level figure is given once: a second row for the same partner, area, period
+        # and measure (or programme) would be counted twice.
+        index = {c.maps_to: i for i, c in enumerate(cols)}
+        part = ", ".join(f"_v{index[f]}" for f in key)
+        reason = _lit("duplicate " + ", ".join(key) + ": first on line ")
+        dups.append(
+            "SELECT _line AS line, '' AS \"column\", '' AS value, "
+            f"{reason} || "
+            "CAST(first_line AS VARCHAR) AS reason "
+            f"FROM (SELECT _line, min(_line) OVER (PARTITION BY {part}) AS first_line "
+            "FROM _values) WHERE _line > first_line"
+        )
     if not dups:
         # No row id: a row whose every value (trimmed) equals an earlier row's is a copy.
         # Rows are hashed first; only rows whose hash repeats are compared value by value.

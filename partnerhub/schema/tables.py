@@ -71,11 +71,15 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     date_column: str | None = None
+    # the fields that say which figure a row of an area-level table is (one row per key)
+    row_key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"table {self.name}: duplicate column names")
+        if not set(self.row_key) <= set(names):
+            raise ValueError(f"table {self.name}: row key {self.row_key} not among its columns")
         if self.date_column is not None and self.date_column not in names:
             raise ValueError(f"table {self.name}: date column {self.date_column} not a column")
 
@@ -329,6 +333,7 @@ _TABLES: tuple[Table, ...] = (
             _c("value", "float", True, description="0 or more"),
         ),
         "period_start",
+        ("partner", "area_code", "area_type", "period_start", "period_end", "measure"),
     ),
     Table(
         "resource",
@@ -345,6 +350,7 @@ _TABLES: tuple[Table, ...] = (
             _c("fte", "float", description="full-time equivalent staff, 0 or more"),
         ),
         "period_start",
+        ("partner", "programme", "area_code", "area_type", "period_start", "period_end"),
     ),
 )
 

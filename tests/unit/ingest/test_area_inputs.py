@@ -71,6 +71,27 @@ CASES = {
         ],
     ),
     "unknown_measure.csv": (OPERATIONS, 1, [(3, "measure", "bed_days", "unknown code")]),
+    # the same figure twice (a different value, or the very same row) would count twice
+    "duplicate_figure.csv": (
+        OPERATIONS,
+        2,
+        [
+            (
+                3,
+                "",
+                "",
+                "duplicate partner, area_code, area_type, period_start, period_end, "
+                "measure: first on line 2",
+            ),
+            (
+                5,
+                "",
+                "",
+                "duplicate partner, area_code, area_type, period_start, period_end, "
+                "measure: first on line 2",
+            ),
+        ],
+    ),
 }
 
 
