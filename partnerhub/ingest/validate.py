@@ -212,7 +212,10 @@ def _row_rules(contract: DatasetContract) -> dict[int, tuple[str, ...]]:
     index = {c.maps_to: i for i, c in enumerate(contract.columns)}
     rules: dict[int, tuple[str, ...]] = {}
     levels = f"(SELECT level FROM {KNOWN_AREAS})"
-    allowed = f"(SELECT string_agg(DISTINCT level, ', ' ORDER BY level) FROM {KNOWN_AREAS})"
+    allowed = (
+        f"coalesce((SELECT string_agg(DISTINCT level, ', ' ORDER BY level) FROM {KNOWN_AREAS}), "
+        "'none: the partnership has no areas')"
+    )
     if "area_type" in index:
         lv = f"_v{index['area_type']}"
         rules[index["area_type"]] = (

@@ -129,3 +129,16 @@ def test_a_missing_area_column_rejects_the_file() -> None:
 def test_an_area_file_is_never_checked_without_the_areas() -> None:
     with pytest.raises(ValueError, match="checked against the areas"):
         validate_extract(read_extract(AREAS / "operations_good.csv", OPERATIONS), OPERATIONS, TODAY)
+
+
+def test_with_no_known_areas_every_row_is_quarantined() -> None:
+    """An empty area list (a lookup with no areas) checks every row, never waves it through."""
+    empty = KNOWN.iloc[0:0]
+    checked = validate_extract(
+        read_extract(AREAS / "operations_good.csv", OPERATIONS), OPERATIONS, TODAY, empty
+    )
+    assert len(checked.valid) == 0
+    assert set(checked.quarantine["reason"]) == {
+        "unknown area level (allowed: none: the partnership has no areas)"
+    }
+    assert checked.quarantined_rows == 3
