@@ -118,7 +118,7 @@ def test_kill_during_an_area_level_load(point: str, loaded: Path, tmp_path: Path
     if CHECKPOINTS.index(point) < COMMITTED_AT:
         assert after == before
         rerun = run(work, *args)
-        assert rerun.returncode == 0 and "supersedes load" in rerun.stdout, rerun.stderr
+        assert rerun.returncode == 0 and "│ loaded │" in rerun.stdout, rerun.stderr
     rows = snapshot(work)["vault"]["operation"]
     newest = max(r[-1] for r in rows)
     assert len([r for r in rows if r[-1] == newest]) == len(lines) - 51  # the newer file's rows
