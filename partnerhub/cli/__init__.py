@@ -114,18 +114,19 @@ def validate(
     import duckdb
 
     from partnerhub.ingest.load import _dataset
-    from partnerhub.ingest.quality import contract_of, quality_report
+    from partnerhub.ingest.quality import areas_of, contract_of, quality_report
     from partnerhub.ingest.stage import stage_extract
     from partnerhub.ingest.validate import validate_staged
 
     settings = load_partnership(config)
     contract = contract_of(settings, _dataset(settings, partner, dataset))
+    areas = areas_of(settings, contract)
     con = duckdb.connect()
     try:
         staged = stage_extract(
             con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
         )
-        counts = validate_staged(con, contract, date.today(), staged.ragged)
+        counts = validate_staged(con, contract, date.today(), staged.ragged, areas)
         summary = quality_report(con, staged, counts, contract)
         problems_frame = con.execute("SELECT * FROM quarantine").fetchdf()
     finally:

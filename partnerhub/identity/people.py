@@ -146,7 +146,7 @@ def _loads_changed(vault: Vault, control: ControlPlane) -> bool:
     """Whether some current record is missing from the person table (a load since)."""
     backend = vault.backend
     person = backend.qualified(PERSON_TABLE)
-    for table_name in vault.loaded_tables:
+    for table_name in vault.attribute_tables:
         sql = (
             f"SELECT count(*) FROM {backend.qualified(table_name)} t WHERE t.load_id IN "
             f"(SELECT load_id FROM {backend.qualified('_current_load')}) AND NOT EXISTS "

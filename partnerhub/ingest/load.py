@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
@@ -46,11 +47,11 @@ from partnerhub.governance.service import open_audit_log
 from partnerhub.governance.users import operator
 from partnerhub.identity.run import recover_link_runs
 from partnerhub.ingest.keys import PseudonymisationKey, load_key
-from partnerhub.ingest.quality import contract_of, quality_report
-from partnerhub.ingest.split import identity_table, stage_lookup, stage_split
+from partnerhub.ingest.quality import areas_of, contract_of, quality_report
+from partnerhub.ingest.split import area_level_rows, identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import CheckCounts, validate_staged
-from partnerhub.schema.contracts import encoded_contract
+from partnerhub.schema.contracts import DatasetContract, encoded_contract
 from partnerhub.vault import IdentityStore, Vault, connect_backend
 from partnerhub.vault.backend import StagedRows
 
@@ -97,6 +98,7 @@ class Stores:
     control: ControlPlane
     _lookup: PostcodeLookup | None = field(default=None, repr=False)
     _audit: AuditLog | None = field(default=None, repr=False)
+    _areas: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def lookup(self) -> PostcodeLookup:
@@ -113,6 +115,14 @@ class Stores:
             key = load_key(self.settings)
             self._audit = open_audit_log(self.settings, self.control, key.secret)
         return self._audit
+
+    def areas_for(self, contract: DatasetContract) -> pd.DataFrame | None:
+        """The partnership's areas an area-level dataset is checked against (read once)."""
+        if not contract.is_area_level:
+            return None
+        if self._areas is None:
+            self._areas = areas_of(self.settings, contract)
+        return self._areas
 
     def close(self) -> None:
         self.vault.close()
@@ -279,7 +289,9 @@ def ingest_file(
             )
             stores.audit.write_anchor()
             return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
-        counts = validate_staged(con, contract, today or date.today(), staged.ragged)
+        counts = validate_staged(
+            con, contract, today or date.today(), staged.ragged, stores.areas_for(contract)
+        )
         previous = stores.control.current_loads().get((partner, dataset))
         prev_report = _json(previous.report) if previous is not None else None
         report = quality_report(con, staged, counts, contract, prev_report)
@@ -290,25 +302,32 @@ def ingest_file(
         _checkpoint("staged")
         load_id = stores.control.begin_load(**meta)
         _checkpoint("pending-recorded")
-        stage_lookup(con, stores.lookup)
-        split = stage_split(con, contract, key, load_id)
-        identifiers = con.sql(split.identifiers).to_arrow_table()
-        report["unresolved_postcodes"] = split.unresolved_postcodes
-        report["record_keys"] = identifiers.num_rows
+        identifiers: pa.Table | None = None
+        if contract.is_area_level:  # aggregates: no person, nothing for the identity store
+            area_rows = area_level_rows(con, contract, load_id)
+            attribute_columns, attributes_sql = area_rows.columns, area_rows.sql
+        else:
+            stage_lookup(con, stores.lookup)
+            split = stage_split(con, contract, key, load_id)
+            attribute_columns, attributes_sql = split.attribute_columns, split.attributes
+            identifiers = con.sql(split.identifiers).to_arrow_table()
+            report["unresolved_postcodes"] = split.unresolved_postcodes
+            report["record_keys"] = identifiers.num_rows
         quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
         try:
-            with stores.identity.backend.transaction():
-                stores.identity.append(identity_table(contract), identifiers)
-                _checkpoint("identity-written")
-            _checkpoint("identity-committed")
-            del identifiers
+            if identifiers is not None:
+                with stores.identity.backend.transaction():
+                    stores.identity.append(identity_table(contract), identifiers)
+                    _checkpoint("identity-written")
+                _checkpoint("identity-committed")
+                del identifiers
             if staging is not None:
-                rows = StagedRows(staging, split.attribute_columns, split.attributes)
+                rows = StagedRows(staging, attribute_columns, attributes_sql)
                 with _transaction(staging):
                     stores.vault.append(contract.table, rows)
                     _checkpoint("vault-written")
             else:
-                attributes = con.sql(split.attributes).to_arrow_table()
+                attributes = con.sql(attributes_sql).to_arrow_table()
                 with stores.vault.backend.transaction():
                     stores.vault.append(contract.table, attributes)
                     _checkpoint("vault-written")

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DEFAULT_MAX_XLSX_BYTES, DatasetSettings
+from partnerhub.geography import partnership_areas
 from partnerhub.ingest.stage import Staged, stage_extract
 from partnerhub.ingest.validate import EXACT_DUPLICATE, CheckCounts, validate_staged
 from partnerhub.schema import DatasetContract, builtin_contract, load_contract
@@ -22,6 +24,7 @@ from partnerhub.vault.backend import quote
 
 __all__ = [
     "DRIFT_THRESHOLD",
+    "areas_of",
     "check_file",
     "check_partnership",
     "contract_of",
@@ -30,6 +33,19 @@ __all__ = [
 ]
 
 DRIFT_THRESHOLD = 0.05  # a share moving by more than 5 percentage points is reported
+
+
+def areas_of(settings: Partnership, contract: DatasetContract) -> pd.DataFrame | None:
+    """The partnership's areas (level, code) an area-level dataset is checked against (the
+    areas file when configured, else every area the postcode lookup resolves to); None for a
+    dataset of people, which needs none."""
+    if not contract.is_area_level:
+        return None
+    geo = settings.geography
+    return partnership_areas(
+        settings.resolve(geo.postcode_lookup),
+        settings.resolve(geo.areas) if geo.areas is not None else None,
+    )
 
 
 def contract_of(settings: Partnership, ds: DatasetSettings) -> DatasetContract:
@@ -164,6 +180,7 @@ def check_partnership(settings: Partnership, today: date) -> list[dict[str, Any]
                     contract,
                     today,
                     max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes,
+                    areas=areas_of(settings, contract),
                 )
             )
     return reports
@@ -175,12 +192,14 @@ def check_file(
     today: date,
     *,
     max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES,
+    areas: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Stage and validate one file in a throw-away database; return its quality report."""
+    """Stage and validate one file in a throw-away database; return its quality report
+    (``areas``: see :func:`areas_of`, for an area-level dataset)."""
     con = duckdb.connect()
     try:
         staged = stage_extract(con, path, contract, max_xlsx_bytes=max_xlsx_bytes)
-        counts = validate_staged(con, contract, today, staged.ragged)
+        counts = validate_staged(con, contract, today, staged.ragged, areas)
         return quality_report(con, staged, counts, contract)
     finally:
         con.close()

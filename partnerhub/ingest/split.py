@@ -23,8 +23,10 @@ from partnerhub.vault.stores import vault_columns
 __all__ = [
     "AreaJoin",
     "Split",
+    "StagedRowsQuery",
     "StagedSplit",
     "area_join",
+    "area_level_rows",
     "identity_table",
     "split_staged",
     "stage_lookup",
@@ -169,6 +171,37 @@ def stage_split(
         tuple(attr_names),
         unresolved,
     )
+
+
+def area_level_rows(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, load_id: int
+) -> StagedRowsQuery:
+    """The vault rows of an area-level dataset (``operation``, ``resource``): the ``valid``
+    rows as they are, tagged with the dataset and load, in file order. There is no person in
+    them, so nothing is split off for the identity store and no record key is made; the
+    ``partner`` is the file's column where it has one, else the contract's partner."""
+    fields = _fields(con)
+    names, exprs = [], []
+    for name, kind in vault_columns(contract.table):
+        names.append(name)
+        if name == "dataset":
+            exprs.append(f"{_lit(contract.dataset)} AS {quote(name)}")
+        elif name == "load_id":
+            exprs.append(f"CAST({int(load_id)} AS BIGINT) AS {quote(name)}")
+        elif name == "partner" and name not in fields:
+            exprs.append(f"{_lit(contract.partner)} AS {quote(name)}")
+        else:
+            exprs.append(f"{_field(name, kind, fields, 'v')} AS {quote(name)}")
+    sql = f"SELECT {', '.join(exprs)} FROM valid v ORDER BY v._line"
+    return StagedRowsQuery(sql, tuple(names))
+
+
+@dataclass(frozen=True)
+class StagedRowsQuery:
+    """A SELECT over the staging connection giving a vault table's rows, and their columns."""
+
+    sql: str
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)

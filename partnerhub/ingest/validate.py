@@ -34,7 +34,7 @@ from partnerhub.ingest.stage import RAW, stage_frame
 from partnerhub.schema import DatasetContract
 from partnerhub.schema.contracts import ContractColumn
 from partnerhub.schema.identifiers import UK_POSTCODE_RE
-from partnerhub.schema.tables import ENCODED_FILTERS, ENCODED_TOKENS
+from partnerhub.schema.tables import ENCODED_FILTERS, ENCODED_TOKENS, table
 from partnerhub.vault.backend import quote
 
 __all__ = [
@@ -173,7 +173,11 @@ def _invalid_reason(col: ContractColumn, contract: DatasetContract) -> str:
     return "not a UK postcode"
 
 
-def _reason(col: ContractColumn, contract: DatasetContract, i: int, today: date) -> str:
+def _reason(
+    col: ContractColumn, contract: DatasetContract, i: int, today: date, rules: tuple[str, ...]
+) -> str:
+    """SQL for the first problem of column ``i`` (NULL if none); ``rules`` are further
+    ``WHEN`` clauses checked once the value has its type (see :func:`_row_rules`)."""
     t, v = f"_t{i}", f"_v{i}"
     required = col.required or col.maps_to == "local_id"
     parts = [f"WHEN {t} IS NULL THEN {_lit('required value missing') if required else 'NULL'}"]
@@ -188,7 +192,66 @@ def _reason(col: ContractColumn, contract: DatasetContract, i: int, today: date)
             f"'date is in the future (after {today.isoformat()})'"
         )
         parts.append(f"WHEN {v} < DATE '{EARLIEST_DATE}' THEN 'date before 1880: implausible'")
+    if col.minimum is not None:
+        m = float(col.minimum)
+        parts.append(f"WHEN {v} < {m!r} THEN {_lit(f'less than {m:g}: must be {m:g} or more')}")
+    parts.extend(rules)
     return "CASE " + " ".join(parts) + " END"
+
+
+KNOWN_AREAS = "_known_areas"
+
+
+def _row_rules(contract: DatasetContract) -> dict[int, tuple[str, ...]]:
+    """Checks that read two columns of a row, by the column whose problem they are: for an
+    area-level table, the level is one of the partnership's, the area code a known area of
+    that level (table ``_known_areas``: level, code), and the period does not end before it
+    starts."""
+    if not contract.is_area_level:
+        return {}
+    index = {c.maps_to: i for i, c in enumerate(contract.columns)}
+    rules: dict[int, tuple[str, ...]] = {}
+    levels = f"(SELECT level FROM {KNOWN_AREAS})"
+    allowed = (
+        f"coalesce((SELECT string_agg(DISTINCT level, ', ' ORDER BY level) FROM {KNOWN_AREAS}), "
+        "'none: the partnership has no areas')"
+    )
+    if "area_type" in index:
+        lv = f"_v{index['area_type']}"
+        rules[index["area_type"]] = (
+            f"WHEN {lv} NOT IN {levels} THEN 'unknown area level (allowed: ' || {allowed} || ')'",
+        )
+        if "area_code" in index:
+            code = f"_v{index['area_code']}"
+            rules[index["area_code"]] = (
+                f"WHEN {lv} IN {levels} AND NOT EXISTS (SELECT 1 FROM {KNOWN_AREAS} k "
+                f"WHERE k.level = {lv} AND k.code = {code}) THEN 'unknown area: not a ' || "
+                f"{lv} || ' of the partnership''s geography (geography.areas, else the "
+                "postcode lookup)'",
+            )
+    if "period_start" in index and "period_end" in index:
+        start, end = f"_v{index['period_start']}", f"_v{index['period_end']}"
+        rules[index["period_end"]] = (
+            f"WHEN {end} < {start} THEN 'period ends before it starts (period_start is ' || "
+            f"CAST({start} AS VARCHAR) || ')'",
+        )
+    return rules
+
+
+def _stage_areas(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, areas: pd.DataFrame | None
+) -> None:
+    """Put the partnership's areas (level, code) in ``_known_areas`` for an area-level table."""
+    if not contract.is_area_level:
+        return
+    if areas is None:
+        raise ValueError(f"{contract.name}: an area-level dataset is checked against the areas")
+    con.register("_areas_frame", areas.loc[:, ["level", "code"]].astype(str))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {KNOWN_AREAS} AS SELECT DISTINCT level, code "
+        "FROM _areas_frame"
+    )
+    con.unregister("_areas_frame")
 
 
 def validate_staged(
@@ -196,11 +259,16 @@ def validate_staged(
     contract: DatasetContract,
     today: date,
     ragged: pd.DataFrame | None = None,
+    areas: pd.DataFrame | None = None,
 ) -> CheckCounts:
     """Validate ``raw``; leave the view ``valid`` (typed rows named by canonical field, with
     ``_line``), the tables ``quarantine`` and ``dropped`` (line, column, value, reason), and
-    the ``checked`` view over ``_typed`` (trimmed text ``_t<i>`` of every contract column)."""
+    the ``checked`` view over ``_typed`` (trimmed text ``_t<i>`` of every contract column).
+    An area-level dataset needs ``areas``: the partnership's areas (level, code; see
+    :func:`~partnerhub.geography.partnership_areas`)."""
     cols = contract.columns
+    _stage_areas(con, contract, areas)
+    rules = _row_rules(contract)
     texts = ", ".join(f"{_trimmed(quote(c.name))} AS _t{i}" for i, c in enumerate(cols))
     nhs = [i for i, c in enumerate(cols) if c.maps_to == "nhs_number"]
     digits = "".join(f", {_nhs_digits(f'_t{i}')} AS _n{i}" for i in nhs)
@@ -210,7 +278,9 @@ def validate_staged(
     typed = ", ".join(f"{e} AS _v{i}" for i, e in exprs.items() if e != f"_t{i}")
     same = "".join(f", _t{i} AS _v{i}" for i, e in exprs.items() if e == f"_t{i}")
     text_cols = ", ".join(f"_t{i}" for i in range(len(cols)))
-    reasons = ", ".join(f"{_reason(c, contract, i, today)} AS _r{i}" for i, c in enumerate(cols))
+    reasons = ", ".join(
+        f"{_reason(c, contract, i, today, rules.get(i, ()))} AS _r{i}" for i, c in enumerate(cols)
+    )
     # One materialised pass computes every typed value once (``_typed``); reasons are cheap
     # CASE expressions over it, read through the ``checked`` view. Duplicate ids need a window
     # over the whole file, so they are found once, into a small table.
@@ -231,6 +301,20 @@ def validate_staged(
                 f"count(*) OVER (PARTITION BY _v{i}) AS n FROM _values WHERE _v{i} IS NOT NULL) "
                 "WHERE n > 1 AND _line > first_line"
             )
+    key = [f for f in table(contract.table).row_key if contract.column_for(f) is not None]
+    if key:
+        # An area-level figure is given once: a second row for the same partner, area, period
+        # and measure (or programme) would be counted twice.
+        index = {c.maps_to: i for i, c in enumerate(cols)}
+        part = ", ".join(f"_v{index[f]}" for f in key)
+        reason = _lit("duplicate " + ", ".join(key) + ": first on line ")
+        dups.append(
+            "SELECT _line AS line, '' AS \"column\", '' AS value, "
+            f"{reason} || "
+            "CAST(first_line AS VARCHAR) AS reason "
+            f"FROM (SELECT _line, min(_line) OVER (PARTITION BY {part}) AS first_line "
+            "FROM _values) WHERE _line > first_line"
+        )
     if not dups:
         # No row id: a row whose every value (trimmed) equals an earlier row's is a copy.
         # Rows are hashed first; only rows whose hash repeats are compared value by value.
@@ -307,13 +391,18 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row is not None else 0
 
 
-def validate_extract(raw: RawExtract, contract: DatasetContract, today: date) -> Checked:
+def validate_extract(
+    raw: RawExtract,
+    contract: DatasetContract,
+    today: date,
+    areas: pd.DataFrame | None = None,
+) -> Checked:
     """Validate an extract read by :func:`~partnerhub.ingest.read.read_extract` (the checks
     ingest runs, returned as data frames — the partner's own rows, not vault rows)."""
     con = duckdb.connect()
     try:
         stage_frame(con, raw.rows, contract)
-        counts = validate_staged(con, contract, today, raw.ragged)
+        counts = validate_staged(con, contract, today, raw.ragged, areas)
         valid = con.execute("SELECT * FROM valid ORDER BY _line").fetchdf()
         for c in contract.columns:
             if c.type == "date":

@@ -24,8 +24,10 @@ __all__ = [
     "NEET_STATUSES",
     "OFFENCE_GROUPS",
     "OFFENCE_GROUP_INDICATORS",
+    "OPERATION_MEASURES",
     "OUTCOMES_91_DAYS",
     "PLACES_OF_DEATH",
+    "PROGRAMMES",
     "PUPIL_RECORD_TYPES",
     "RESIDENCE_SOURCES",
     "SERVICES",
@@ -336,6 +338,31 @@ CONDITIONS = _codes(
     }
 )
 
+# Area-level tables (``operation`` and ``resource``): what partners submit as aggregates.
+OPERATION_MEASURES = _codes(
+    {
+        "reablement_hours": "hours of reablement delivered (adult social care)",
+        "patrol_hours": "hours of neighbourhood patrol (police)",
+        "home_safety_visits": "home fire safety visits made (fire and rescue)",
+    }
+)
+
+PROGRAMMES = _codes(
+    {
+        "reablement": "reablement (adult social care)",
+        "home_care": "home care (adult social care)",
+        "carers_support": "carers' support (adult social care)",
+        "neighbourhood_policing": "neighbourhood policing (police)",
+        "response_policing": "response policing (police)",
+        "community_fire_safety": "community fire safety (fire and rescue)",
+        "homelessness_prevention": "homelessness prevention (housing)",
+        "benefits_advice": "welfare benefits advice (council)",
+        "befriending": "befriending (voluntary sector)",
+        "community_health": "community health services (NHS)",
+        "youth_services": "youth services (education)",
+    }
+)
+
 CODE_LISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "sex": SEXES,
@@ -359,5 +386,7 @@ CODE_LISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "neet_status": NEET_STATUSES,
         "service": SERVICES,
         "condition": CONDITIONS,
+        "operation_measure": OPERATION_MEASURES,
+        "programme": PROGRAMMES,
     }
 )

@@ -25,6 +25,7 @@ from partnerhub.schema.tables import (
     CANONICAL_TABLES,
     ENCODED_FILTERS,
     ENCODED_TOKENS,
+    Column,
     table,
 )
 
@@ -107,6 +108,11 @@ class ContractColumn(_Frozen):
         description="what an invalid value does: quarantine the row, or drop the value and "
         "load the row (optional identifiers only; the default for them)",
     )
+    minimum: float | None = Field(
+        default=None,
+        description="the smallest value allowed (integer and float columns); a smaller one "
+        "quarantines the row",
+    )
     true_values: tuple[str, ...] = ("Y", "1", "true", "True", "TRUE", "Yes")
     false_values: tuple[str, ...] = ("N", "0", "false", "False", "FALSE", "No")
     description: str = ""
@@ -119,6 +125,8 @@ class ContractColumn(_Frozen):
             if self.type != "date":
                 raise ValueError(f"column {self.name}: `format` applies only to date columns")
             _check_date_format(self.format)
+        if self.minimum is not None and self.type not in ("integer", "float"):
+            raise ValueError(f"column {self.name}: `minimum` applies only to number columns")
         return self
 
 
@@ -142,10 +150,14 @@ class DatasetContract(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> DatasetContract:
-        if self.table not in CANONICAL_TABLES or CANONICAL_TABLES[self.table].kind != "attribute":
-            names = ", ".join(n for n, t in CANONICAL_TABLES.items() if t.kind == "attribute")
-            raise ValueError(f"table {self.table!r} is not a canonical attribute table ({names})")
+        if self.table not in CANONICAL_TABLES or CANONICAL_TABLES[self.table].kind == "identifiers":
+            names = ", ".join(n for n, t in CANONICAL_TABLES.items() if t.kind != "identifiers")
+            raise ValueError(
+                f"table {self.table!r} is not a canonical attribute or area table ({names})"
+            )
         canonical = table(self.table)
+        if canonical.kind == "area":
+            return self._check_area()
         seen_names: set[str] = set()
         seen_targets: set[str] = set()
         for col in self.columns:
@@ -186,6 +198,62 @@ class DatasetContract(_Frozen):
         if missing:
             raise ValueError(f"required {self.table} columns not mapped: {', '.join(missing)}")
         return self
+
+    def _check_area(self) -> DatasetContract:
+        """An area-level table (``operation``, ``resource``): aggregates, no person in them —
+        no local id, no identifiers; every column a column of the table. ``partner`` (the
+        partner the figures are about) may come from a column; otherwise it is the contract's
+        partner."""
+        canonical = table(self.table)
+        if self.encoded:
+            raise ValueError(f"{self.table} is an area-level table: it is never encoded")
+        seen: set[str] = set()
+        names: set[str] = set()
+        for col in self.columns:
+            if col.name in names:
+                raise ValueError(f"column {col.name!r} appears twice")
+            names.add(col.name)
+            if col.maps_to in seen:
+                raise ValueError(f"two columns map to {col.maps_to!r}")
+            seen.add(col.maps_to)
+            if col.maps_to not in canonical.column_names:
+                raise ValueError(
+                    f"column {col.name}: maps_to {col.maps_to!r} is not a field of {self.table} "
+                    f"(an area-level table holds no person: no local id, no identifiers); use "
+                    f"one of: {', '.join(canonical.column_names)}"
+                )
+            _check_type(col, canonical.column(col.maps_to))
+            if col.on_invalid == "drop":
+                raise ValueError(
+                    f'column {col.name}: on_invalid = "drop" is only for optional identifier '
+                    "columns; an area-level table has none"
+                )
+        for field, value in self.constants.items():
+            if field in seen:
+                raise ValueError(f"constant {field!r} is also mapped from a column")
+            if field not in canonical.column_names:
+                raise ValueError(f"constant {field!r} is not a field of {self.table}")
+            allowed = canonical.column(field).allowed
+            if allowed is not None and value not in allowed:
+                raise ValueError(
+                    f"constant {field} = {value!r} is not a {field} code; "
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+            seen.add(field)
+        missing = [
+            c.name
+            for c in canonical.columns
+            if c.required and c.name != "partner" and c.name not in seen
+        ]
+        if missing:
+            raise ValueError(f"required {self.table} columns not mapped: {', '.join(missing)}")
+        return self
+
+    @property
+    def is_area_level(self) -> bool:
+        """Whether the contract feeds an area-level table (aggregates: no person, no
+        identifiers, nothing for the identity store)."""
+        return table(self.table).kind == "area"
 
     @property
     def name(self) -> str:
@@ -262,6 +330,11 @@ def _check_target(col: ContractColumn, table_name: str, encoded: bool) -> None:
                 f"or an identifier; use one of: {', '.join(allowed)}"
             )
         target_type = canonical.column(col.maps_to)
+    _check_type(col, target_type)
+
+
+def _check_type(col: ContractColumn, target_type: Column) -> None:
+    """A column's type (and codes) fit the canonical field it maps to."""
     if target_type.type == "code":
         if col.type != "code":
             raise ValueError(f"column {col.name}: {col.maps_to} is coded; give type code + codes")
@@ -300,6 +373,11 @@ def encoded_contract(contract: DatasetContract) -> DatasetContract:
     date, and the encodings."""
     if contract.encoded:
         return contract
+    if contract.is_area_level:
+        raise ContractError(
+            f"{contract.name} is an area-level dataset ({contract.table}): it holds no person "
+            "and is never encoded — send the file as it is"
+        )
     canonical = table(contract.table)
     columns: list[dict[str, object]] = [{"name": "local_id", "maps_to": "local_id"}]
     for c in contract.columns:

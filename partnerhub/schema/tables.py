@@ -71,11 +71,15 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     date_column: str | None = None
+    # the fields that say which figure a row of an area-level table is (one row per key)
+    row_key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"table {self.name}: duplicate column names")
+        if not set(self.row_key) <= set(names):
+            raise ValueError(f"table {self.name}: row key {self.row_key} not among its columns")
         if self.date_column is not None and self.date_column not in names:
             raise ValueError(f"table {self.name}: date column {self.date_column} not a column")
 
@@ -321,14 +325,15 @@ _TABLES: tuple[Table, ...] = (
         "Operational activity or capacity of a partner in an area and period.",
         (
             _c("partner", "string", True),
-            _c("area_code", "string", True),
-            _c("area_type", "string", True),
+            _c("area_code", "string", True, description="an area of the partnership's geography"),
+            _c("area_type", "string", True, description="its level: oa, lsoa, msoa, ward or lad"),
             _c("period_start", "date", True),
             _c("period_end", "date", True),
-            _c("measure", "string", True),
-            _c("value", "float", True),
+            _c("measure", "code", True, "operation_measure"),
+            _c("value", "float", True, description="0 or more"),
         ),
         "period_start",
+        ("partner", "area_code", "area_type", "period_start", "period_end", "measure"),
     ),
     Table(
         "resource",
@@ -336,15 +341,16 @@ _TABLES: tuple[Table, ...] = (
         "Resources (spend, FTE) of a partner's programme in an area and period.",
         (
             _c("partner", "string", True),
-            _c("programme", "string", True),
-            _c("area_code", "string", True),
-            _c("area_type", "string", True),
+            _c("programme", "code", True, "programme"),
+            _c("area_code", "string", True, description="an area of the partnership's geography"),
+            _c("area_type", "string", True, description="its level: oa, lsoa, msoa, ward or lad"),
             _c("period_start", "date", True),
             _c("period_end", "date", True),
-            _c("spend", "float", True),
-            _c("fte", "float"),
+            _c("spend", "float", True, description="pounds, 0 or more"),
+            _c("fte", "float", description="full-time equivalent staff, 0 or more"),
         ),
         "period_start",
+        ("partner", "programme", "area_code", "area_type", "period_start", "period_end"),
     ),
 )
 

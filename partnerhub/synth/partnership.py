@@ -7,7 +7,8 @@ Layout of the output folder::
                               partnership generates its key with `secrets.token_hex(32)`
     geography/                postcode_lookup.csv (NSPL layout), areas.csv, boundaries/*.geojson
     extracts/<partner>/       <dataset>.csv as the partner sends it, and <dataset>.parquet
-    extracts/areas/           operations.csv, resources.csv (area-level tables, canonical layout)
+    extracts/areas/           operations.csv, resources.csv (area-level tables, canonical layout;
+                              datasets of the partner `areas`, contracts builtin:areas_*)
     extracts/surveys/         ni5_place_survey.csv: a published survey indicator (NI 5 by ward,
                               district and county, Fingertips layout) for `indicators import`
     truth/                    the ground truth — never an input to PartnerHub, only to tests
@@ -63,6 +64,14 @@ PARTNERS: dict[str, tuple[str, str]] = {
     "voluntary": ("Partnershire Age Friends", "voluntary"),
 }
 
+# Who submits the area-level tables (extracts/areas/): id, name, sector; and their datasets.
+AREA_RETURNS = (
+    "areas",
+    "Partnershire Partnership - performance team (area-level returns)",
+    "council",
+)
+AREA_DATASETS = ("operations", "resources")
+
 Progress = Callable[[str], None]
 SURVEY_FILE = "ni5_place_survey.csv"
 
@@ -116,7 +125,7 @@ def generate(out: Path, people: int, seed: int, progress: Progress = _quiet) -> 
 
     progress("Recording people as each partner would (local ids, noise)")
     extracts, records = build_extracts(world, facts, rngs["records"], sink=write)
-    _write_area_tables(built, out / "extracts" / "areas")
+    _write_area_tables(built, out / "extracts" / AREA_RETURNS[0])
     survey, survey_truth = place_survey(built.geography, rngs["surveys"])
     (out / "extracts" / "surveys").mkdir(parents=True, exist_ok=True)
     survey.to_csv(out / "extracts" / "surveys" / SURVEY_FILE, index=False, lineterminator="\n")
@@ -145,9 +154,8 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 def _write_area_tables(built: Built, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in (
-        ("operations", built.areas.operations),
-        ("resources", built.areas.resources),
+    for name, frame in zip(
+        AREA_DATASETS, (built.areas.operations, built.areas.resources), strict=True
     ):
         f = frame.copy()
         for col in ("period_start", "period_end"):
@@ -318,6 +326,23 @@ def _write_partnership_toml(extracts: list[Extract], path: Path, people: int, se
                 f'contract = "builtin:{partner}_{ds}"',
                 f'path = "extracts/{partner}/{ds}.csv"',
             ]
+    # The area-level tables (aggregates of every partner, collated by the partnership's
+    # performance team): listed last, so the partners' loads keep their numbers.
+    lines += [
+        "",
+        "[[partner]]",
+        f'id = "{AREA_RETURNS[0]}"',
+        f'name = "{AREA_RETURNS[1]}"',
+        f'sector = "{AREA_RETURNS[2]}"',
+    ]
+    for ds in AREA_DATASETS:
+        lines += [
+            "",
+            "[[partner.dataset]]",
+            f'id = "{ds}"',
+            f'contract = "builtin:{AREA_RETURNS[0]}_{ds}"',
+            f'path = "extracts/{AREA_RETURNS[0]}/{ds}.csv"',
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert set(NOISE_PROFILES) >= {ex.contract.partner for ex in extracts}
 

@@ -96,10 +96,15 @@ class _Store:
 
 
 class Vault(_Store):
-    """Record-level attributes: one table per canonical attribute table."""
+    """Record-level attributes: one table per canonical attribute table; and the area-level
+    tables partners submit as aggregates (``operation``, ``resource``), loaded and versioned
+    the same way."""
 
     kind = "vault"
-    loaded_tables = tuple(sorted(n for n in CANONICAL_TABLES if table(n).kind == "attribute"))
+    # tables of facts about people (keyed by record_key), and area-level aggregates
+    attribute_tables = tuple(sorted(n for n in CANONICAL_TABLES if table(n).kind == "attribute"))
+    area_tables = tuple(sorted(n for n in CANONICAL_TABLES if table(n).kind == "area"))
+    loaded_tables = attribute_tables + area_tables
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)

@@ -200,9 +200,15 @@ def test_demo_runs_the_chain_built_so_far(tmp_path: Path) -> None:
     # Everything was loaded, and loading it again changes nothing.
     again = run("ingest", "--all", cwd=tmp_path / "demo")
     assert again.returncode == 0, again.stderr[-2000:]
-    assert again.stdout.count("already loaded as load") == 17
+    # 17 extracts of people and the 2 area-level returns (operations, resources)
+    assert again.stdout.count("already loaded as load") == 19
     status = run("status", cwd=tmp_path / "demo")
     assert status.returncode == 0 and "hospital_spell" in status.stdout
+    shown = " ".join(status.stdout.split())
+    for table, file in (("operation", "operations.csv"), ("resource", "resources.csv")):
+        text = (tmp_path / "demo" / "extracts" / "areas" / file).read_text(encoding="utf-8")
+        rows = len(text.splitlines()) - 1  # every row of the generator's file, all current
+        assert f"│ {table} │ {rows:,} │ {rows:,} │" in shown, table
     assert "current" in status.stdout and "superseded" not in status.stdout
 
 

@@ -75,8 +75,9 @@ def read_extract(out: Path, name: str) -> pd.DataFrame:
 def test_partnership_toml_lists_every_extract_and_all_files_exist(out: Path) -> None:
     settings = load_partnership(out / "partnership.toml")
     datasets = [(p.id, d) for p in settings.partners for d in p.datasets]
-    assert len(settings.partners) == 10
-    assert len(datasets) >= 17
+    assert len(settings.partners) == 11  # ten partners and the area-level returns
+    assert len(datasets) >= 19
+    assert [d.id for p, d in datasets if p == "areas"] == ["operations", "resources"]
     for partner, ds in datasets:
         csv = settings.resolve(ds.path)
         assert csv.exists(), csv

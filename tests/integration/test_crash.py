@@ -96,3 +96,30 @@ def test_kill_at_each_step(
     rerun = run(work, *args)
     assert rerun.returncode == 0, rerun.stderr
     assert without_times(snapshot(work)) == clean_result
+
+
+AREA_POINTS = [p for p in CHECKPOINTS if not p.startswith("identity-")]  # no identity write
+
+
+@pytest.mark.parametrize("point", AREA_POINTS)
+def test_kill_during_an_area_level_load(point: str, loaded: Path, tmp_path: Path) -> None:
+    """An area-level return (no identity store step) is as crash-safe as an extract."""
+    work = tmp_path / "p"
+    shutil.copytree(loaded, work)
+    lines = (work / "extracts/areas/operations.csv").read_text(encoding="utf-8").splitlines(True)
+    (work / "ops_newer.csv").write_text("".join(lines[:-50]), encoding="utf-8")
+    before = snapshot(work)
+    args = ("ingest", "--partner", "areas", "--dataset", "operations", "ops_newer.csv")
+    killed = run(work, *args, kill_at=point)
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    assert run(work, "status").returncode == 0  # opening the stores recovers
+    after = snapshot(work)
+    assert after["identity"] == before["identity"]
+    if CHECKPOINTS.index(point) < COMMITTED_AT:
+        assert after == before
+        rerun = run(work, *args)
+        assert rerun.returncode == 0 and "│ loaded │" in rerun.stdout, rerun.stderr
+    rows = snapshot(work)["vault"]["operation"]
+    newest = max(r[-1] for r in rows)
+    assert len([r for r in rows if r[-1] == newest]) == len(lines) - 51  # the newer file's rows
+    assert len(rows) == 2 * (len(lines) - 1) - 50  # and the first load's, kept as history

@@ -22,6 +22,7 @@ from partnerhub.ingest import (
     stage_extract,
     validate_extract,
 )
+from partnerhub.ingest.quality import areas_of
 from partnerhub.ingest.stage import stage_frame
 from partnerhub.ingest.validate import ROW_ID_FIELDS
 from partnerhub.schema import builtin_contract
@@ -44,7 +45,7 @@ def test_ingest_all_loads_every_valid_row_and_reloading_changes_nothing(
     settings = load_partnership(partnership / "partnership.toml")
     with open_stores(settings) as stores:
         results = ingest_all(stores, today=TODAY)
-        assert [r.status for r in results] == ["loaded"] * 17
+        assert [r.status for r in results] == ["loaded"] * 19  # 17 of people, 2 of areas
         by_table: dict[str, int] = {}
         for r in results:
             assert r.report is not None
@@ -186,7 +187,7 @@ def test_synthetic_extracts_take_the_fast_reader_and_agree_with_the_careful_one(
             reader, fast = _staged_raw(path, c)
             assert reader == "fast", c.name
             assert _same(fast, _careful_raw(path, c)), c.name
-            assert check_file(path, c, TODAY)["reader"] == "fast"
+            assert check_file(path, c, TODAY, areas=areas_of(settings, c))["reader"] == "fast"
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
@@ -397,3 +398,70 @@ def test_deaths_with_bad_identifiers_all_reach_the_vault(partnership: Path) -> N
     expected_dob = int((pd.to_datetime(kept["DOB"], format="%Y%m%d", errors="coerce").isna()).sum())
     assert expected_nhs >= 5 and expected_dob >= 3
     assert missing == [(expected_nhs, expected_dob)]
+
+
+def test_an_area_file_loads_atomically_and_a_newer_one_supersedes_it(partnership: Path) -> None:
+    """Area-level returns: no identity rows, every valid row in the vault under its load, a
+    bad row quarantined, a newer file superseding the older with its rows kept as history."""
+    settings = load_partnership(partnership / "partnership.toml")
+    ops = partnership / "extracts" / "areas" / "operations.csv"
+    lines = ops.read_text(encoding="utf-8").splitlines(keepends=True)
+    with open_stores(settings) as stores:
+        first = ingest_file(stores, "areas", "operations", today=TODAY)
+    after_first = snapshot(partnership)
+    assert first.status == "loaded" and first.report is not None
+    assert first.report["valid"] == len(lines) - 1 and first.report["quarantined"] == 0
+    assert "record_keys" not in first.report
+    assert after_first["identity"]["source_record"] == []  # nothing goes to the identity store
+    rows = after_first["vault"]["operation"]
+    assert len(rows) == len(lines) - 1 and {r[-1] for r in rows} == {first.load_id}
+    assert {r[-2] for r in rows} == {"operations"}  # the dataset
+    assert {r[0] for r in rows} == {"asc", "police", "fire"}  # the file's partner column
+
+    # A newer return: half the rows, one negative value and one unknown ward.
+    newer = partnership / "operations_newer.csv"
+    body = lines[1 : len(lines) // 2]
+    bad = [
+        "asc,E05999999,ward,2023-04-01,2023-06-30,reablement_hours,5\n",
+        "fire,E05900001,ward,2023-04-01,2023-06-30,home_safety_visits,-3\n",
+    ]
+    newer.write_text("".join([lines[0], *body, *bad]), encoding="utf-8")
+    with open_stores(settings) as stores:
+        second = ingest_file(stores, "areas", "operations", newer, today=TODAY)
+        assert second.status == "loaded" and second.report is not None
+        assert second.message.endswith(f"supersedes load {first.load_id}")
+        assert (second.report["valid"], second.report["quarantined"]) == (len(body), 2)
+        counts = {c.table: c for c in stores.vault.counts()}["operation"]
+        assert counts.current_rows == len(body)
+        assert counts.rows == len(lines) - 1 + len(body)  # history kept
+        problems = _problems(stores.control.quarantine_of(second.load_id or 0))
+        current = stores.vault.current("operation").count().execute()
+        assert current == len(body)
+    assert [p[1:] for p in problems] == [
+        (
+            "area_code",
+            "E05999999",
+            "unknown area: not a ward of the partnership's geography "
+            "(geography.areas, else the postcode lookup)",
+        ),
+        ("value", "-3", "less than 0: must be 0 or more"),
+    ]
+    assert [p[0] for p in problems] == [len(body) + 2, len(body) + 3]
+    assert snapshot(partnership)["identity"] == after_first["identity"]
+
+
+def test_an_area_load_that_fails_in_the_vault_leaves_nothing(
+    partnership: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_partnership(partnership / "partnership.toml")
+    with open_stores(settings) as stores:
+        ingest_file(stores, "areas", "operations", today=TODAY)
+    before = snapshot(partnership)
+
+    def disk_full(self: object, table: str, data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("partnerhub.vault.stores.Vault.append", disk_full)
+    with open_stores(settings) as stores, pytest.raises(OSError, match="No space left"):
+        ingest_file(stores, "areas", "resources", today=TODAY)
+    assert snapshot(partnership) == before

@@ -34,9 +34,12 @@ def encode_all(partnership: Path, secret: EncodingSecret = SECRET) -> list[tuple
     out = []
     for partner in settings.partners:
         for ds in partner.datasets:
+            contract = contract_of(settings, ds)
+            if contract.is_area_level:  # aggregates: no identifier to encode, sent as they are
+                continue
             target = partnership / "encoded" / partner.id / f"{ds.id}.csv"
             encode_extract(
-                contract_of(settings, ds),
+                contract,
                 settings.resolve(ds.path),
                 secret,
                 target,

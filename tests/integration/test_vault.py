@@ -39,8 +39,16 @@ def spells(load_id: int, n: int, start: int = 0) -> pa.Table:
 def test_tables_and_types(url: str, tmp_path: Path) -> None:
     vault = Vault(connect_backend(url, tmp_path))
     try:
-        attribute = sorted(n for n in CANONICAL_TABLES if table(n).kind == "attribute")
-        assert [n for n in vault.backend.table_names() if not n.startswith("_")] == attribute
+        # the attribute tables and the area-level ones (operation, resource)
+        loaded = sorted(n for n in CANONICAL_TABLES if table(n).kind in ("attribute", "area"))
+        assert "operation" in loaded and "resource" in loaded
+        assert [n for n in vault.backend.table_names() if not n.startswith("_")] == loaded
+        area = vault.backend.ibis.table(
+            "operation", database=getattr(vault.backend, "schema", None)
+        ).schema()
+        assert list(area.names) == [c for c, _ in vault_columns("operation")]
+        assert "record_key" not in area.names and area["value"].is_floating()
+        assert area["period_start"].is_date() and list(area.names)[-2:] == ["dataset", "load_id"]
         cols = vault.backend.ibis.table(
             "hospital_spell", database=getattr(vault.backend, "schema", None)
         ).schema()

@@ -28,6 +28,7 @@ EXPECTED_PARTNERS = {
     "education",
     "fire",
     "voluntary",
+    "areas",  # the area-level returns (operation, resource)
 }
 
 
@@ -42,8 +43,10 @@ def test_every_builtin_contract_is_valid_and_partners_are_covered() -> None:
     assert {c.partner for c in contracts} == EXPECTED_PARTNERS
     for name, c in zip(names, contracts, strict=True):
         assert name == f"{c.partner}_{c.dataset}"
-        assert c.column_for("local_id") is not None
         table = CANONICAL_TABLES[c.table]
+        # a dataset of people names its local id; an area-level one holds no person
+        assert (c.column_for("local_id") is not None) == (table.kind == "attribute")
+        assert c.is_area_level == (table.kind == "area")
         targets = {col.maps_to for col in c.columns} | set(c.constants)
         for column in table.columns:
             if column.required and column.name not in {"partner", "record_key"}:
@@ -80,7 +83,7 @@ def test_unknown_builtin_lists_the_known_ones() -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d.update(table="hospital"), "not a canonical attribute table"),
+        (lambda d: d.update(table="hospital"), "not a canonical attribute or area table"),
         (lambda d: d["column"][9].update(maps_to="admision_date"), "is not a field of"),
         (lambda d: d["column"].pop(0), "no column maps to `local_id`"),
         (lambda d: d["column"][11].update(codes={"21": "urgent"}), "unknown canonical codes"),
@@ -118,3 +121,44 @@ def test_contract_mistakes(mutate: object, expected: str) -> None:
 )
 def test_diagnosis_groups(code: str | None, group: str | None) -> None:
     assert diagnosis_group(code) == group
+
+
+def area_raw() -> dict[str, object]:
+    return raw("areas_operations")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d["column"].append({"name": "ID", "maps_to": "local_id"}),
+            "maps_to 'local_id' is not a field of operation",
+        ),
+        (
+            lambda d: d["column"].append({"name": "NHS", "maps_to": "nhs_number"}),
+            "holds no person",
+        ),
+        (lambda d: d["column"].pop(1), "required operation columns not mapped: area_code"),
+        (
+            lambda d: d["column"][6].update(type="string", minimum=None),
+            "type string but value is float",
+        ),
+        (lambda d: d["column"][1].update(minimum=0), "`minimum` applies only to number columns"),
+        (lambda d: d["column"][5].update(codes={"x": "hours"}), "unknown canonical codes"),
+        (lambda d: d.update(encoded=True), "never encoded"),
+        (lambda d: d["column"].append(dict(d["column"][1])), "appears twice"),
+    ],
+)
+def test_area_contract_mistakes(mutate: object, expected: str) -> None:
+    data = area_raw()
+    mutate(data)  # type: ignore[operator]
+    with pytest.raises(ContractError, match=expected):
+        parse_contract(data, "contracts/areas_operations.toml")
+
+
+def test_area_contract_partner_defaults_to_the_contracts_partner() -> None:
+    """A partner sending only its own figures may leave out the partner column."""
+    data = area_raw()
+    data["column"] = [c for c in data["column"] if c["maps_to"] != "partner"]  # type: ignore[attr-defined,union-attr]
+    c = parse_contract(data, "x")
+    assert c.is_area_level and c.column_for("partner") is None
