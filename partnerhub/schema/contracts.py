@@ -158,15 +158,8 @@ class DatasetContract(_Frozen):
         canonical = table(self.table)
         if canonical.kind == "area":
             return self._check_area()
-        seen_names: set[str] = set()
-        seen_targets: set[str] = set()
+        seen_targets = self._mapped_targets()
         for col in self.columns:
-            if col.name in seen_names:
-                raise ValueError(f"column {col.name!r} appears twice")
-            seen_names.add(col.name)
-            if col.maps_to in seen_targets:
-                raise ValueError(f"two columns map to {col.maps_to!r}")
-            seen_targets.add(col.maps_to)
             _check_target(col, canonical.name, self.encoded)
             if col.on_invalid == "drop" and not _droppable(col, canonical.name):
                 raise ValueError(
@@ -174,18 +167,7 @@ class DatasetContract(_Frozen):
                     "columns (a required column, the local id or a fact of the table "
                     "quarantines its row)"
                 )
-        for field, value in self.constants.items():
-            if field in seen_targets:
-                raise ValueError(f"constant {field!r} is also mapped from a column")
-            if field not in canonical.column_names or field in _NOT_MAPPABLE:
-                raise ValueError(f"constant {field!r} is not a field of {self.table}")
-            allowed = canonical.column(field).allowed
-            if allowed is not None and value not in allowed:
-                raise ValueError(
-                    f"constant {field} = {value!r} is not a {field} code; "
-                    f"allowed: {', '.join(sorted(allowed))}"
-                )
-            seen_targets.add(field)
+        seen_targets |= self._checked_constants(seen_targets, _NOT_MAPPABLE)
         if self.encoded and "pprl_version" not in seen_targets:
             raise ValueError("an encoded extract needs its `pprl_version` column")
         if "local_id" not in seen_targets:
@@ -199,6 +181,37 @@ class DatasetContract(_Frozen):
             raise ValueError(f"required {self.table} columns not mapped: {', '.join(missing)}")
         return self
 
+    def _mapped_targets(self) -> set[str]:
+        """The fields the columns map to; a column named twice, or two columns mapping to one
+        field, is a mistake."""
+        names: set[str] = set()
+        targets: set[str] = set()
+        for col in self.columns:
+            if col.name in names:
+                raise ValueError(f"column {col.name!r} appears twice")
+            names.add(col.name)
+            if col.maps_to in targets:
+                raise ValueError(f"two columns map to {col.maps_to!r}")
+            targets.add(col.maps_to)
+        return targets
+
+    def _checked_constants(self, mapped: set[str], not_mappable: frozenset[str]) -> set[str]:
+        """The fields the contract's constants fill, each checked: not also mapped from a
+        column, a field of the table, and a code of its list where it has one."""
+        canonical = table(self.table)
+        for field, value in self.constants.items():
+            if field in mapped:
+                raise ValueError(f"constant {field!r} is also mapped from a column")
+            if field not in canonical.column_names or field in not_mappable:
+                raise ValueError(f"constant {field!r} is not a field of {self.table}")
+            allowed = canonical.column(field).allowed
+            if allowed is not None and value not in allowed:
+                raise ValueError(
+                    f"constant {field} = {value!r} is not a {field} code; "
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+        return set(self.constants)
+
     def _check_area(self) -> DatasetContract:
         """An area-level table (``operation``, ``resource``): aggregates, no person in them —
         no local id, no identifiers; every column a column of the table. ``partner`` (the
@@ -207,15 +220,8 @@ class DatasetContract(_Frozen):
         canonical = table(self.table)
         if self.encoded:
             raise ValueError(f"{self.table} is an area-level table: it is never encoded")
-        seen: set[str] = set()
-        names: set[str] = set()
+        seen = self._mapped_targets()
         for col in self.columns:
-            if col.name in names:
-                raise ValueError(f"column {col.name!r} appears twice")
-            names.add(col.name)
-            if col.maps_to in seen:
-                raise ValueError(f"two columns map to {col.maps_to!r}")
-            seen.add(col.maps_to)
             if col.maps_to not in canonical.column_names:
                 raise ValueError(
                     f"column {col.name}: maps_to {col.maps_to!r} is not a field of {self.table} "
@@ -228,18 +234,7 @@ class DatasetContract(_Frozen):
                     f'column {col.name}: on_invalid = "drop" is only for optional identifier '
                     "columns; an area-level table has none"
                 )
-        for field, value in self.constants.items():
-            if field in seen:
-                raise ValueError(f"constant {field!r} is also mapped from a column")
-            if field not in canonical.column_names:
-                raise ValueError(f"constant {field!r} is not a field of {self.table}")
-            allowed = canonical.column(field).allowed
-            if allowed is not None and value not in allowed:
-                raise ValueError(
-                    f"constant {field} = {value!r} is not a {field} code; "
-                    f"allowed: {', '.join(sorted(allowed))}"
-                )
-            seen.add(field)
+        seen |= self._checked_constants(seen, frozenset())
         missing = [
             c.name
             for c in canonical.columns
