@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from partnerhub.control import ControlPlane
 from partnerhub.vault import IdentityStore, Vault
-from partnerhub.vault.stores import PERSON_INDEX
+from partnerhub.vault.stores import PERSON_INDEX, PERSON_TABLE
 
 __all__ = [
     "PERSON_TABLE",
@@ -32,7 +32,6 @@ __all__ = [
     "publish_people",
 ]
 
-PERSON_TABLE = "person"
 PERSON_COLUMNS = (
     ("partner", "string"),
     ("record_key", "string"),

@@ -9,7 +9,6 @@ a vault row: the expression aggregates before it is executed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,13 +28,12 @@ from partnerhub.indicators.spec import (
     Selection,
 )
 from partnerhub.schema import table as canonical_table
-from partnerhub.vault import CURRENT_TABLE, Vault
+from partnerhub.vault import Vault
 
 __all__ = ["AREA_KEYS", "Compiled", "PopulationCache", "compile_spec", "missing_sources"]
 
 AREA_KEYS = tuple(area_field(level) for level in POSTCODE_LEVELS)  # oa_code ... lad_code
 DSR_BANDS = 19  # 0-4, 5-9, ..., 85-89, 90+ (ESP 2013)
-PERSON_TABLE = "person"
 # the cached population base: what every population spec reads (the area as a number)
 BASE_COLUMNS = ("period", "_anchor", "_area", "_ck", "birth_month", "sex", "_reg")
 PopulationCache = dict[tuple[object, ...], ir.Table]
@@ -60,11 +58,7 @@ def _missing(current: pd.DataFrame, spec: IndicatorSpec) -> list[str]:
 
 
 def _current(vault: Vault) -> pd.DataFrame:
-    con = vault.backend.ibis
-    database = getattr(vault.backend, "schema", None)
-    loads = con.table(CURRENT_TABLE, database=database)
-    frame: pd.DataFrame = loads.select("partner", "dataset", "table_name").to_pandas()
-    return frame
+    return vault.current_loads()
 
 
 class _Builder:
@@ -79,17 +73,7 @@ class _Builder:
         self.spec = spec
         self.cache = cache
         self._period_key = tuple((p.label, p.reference(spec.reference)) for p in periods)
-        con = vault.backend.ibis
-        database = getattr(vault.backend, "schema", None)
-        names = set(vault.backend.table_names())
-        if PERSON_TABLE not in names:
-            raise NotFoundError(
-                "the vault has no person table yet — run `partnerhub link` (indicators count "
-                "people and need their ages)"
-            )
-        self.person = con.table(PERSON_TABLE, database=database).select(
-            "partner", "record_key", "person_id", "birth_month", "sex"
-        )
+        self.person = vault.person()
         current = _current(vault)
         self.datasets: dict[str, list[tuple[str, str]]] = {}
         for s in spec.sources:
@@ -327,11 +311,7 @@ class _Builder:
             return t
         full = (*key, self._period_key)
         if full not in self.cache:
-            # a fresh name, so no overwrite: ibis would write the table twice (a temporary
-            # table cannot be renamed, so it copies it)
-            name = f"_indicator_cache_{uuid.uuid4().hex[:16]}"
-            con = self.vault.backend.ibis
-            self.cache[full] = con.create_table(name, t, temp=True)
+            self.cache[full] = self.vault.temporary(t)
         return self.cache[full]
 
     def people(self, t: ir.Table) -> ir.Table:

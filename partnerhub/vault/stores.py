@@ -13,6 +13,7 @@ Ibis expression for capabilities to aggregate.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,12 +21,14 @@ import pandas as pd
 import pyarrow as pa
 from ibis.expr.types import Table as IbisTable
 
+from partnerhub.errors import NotFoundError
 from partnerhub.schema import CANONICAL_TABLES, table
 from partnerhub.vault.backend import Backend, StagedRows, quote
 
-__all__ = ["CURRENT_TABLE", "IdentityStore", "Vault", "vault_columns"]
+__all__ = ["CURRENT_TABLE", "PERSON_TABLE", "IdentityStore", "Vault", "vault_columns"]
 
 CURRENT_TABLE = "_current_load"
+PERSON_TABLE = "person"  # written by partnerhub.identity.people after each link run
 _BOOKKEEPING = (("dataset", "string"), ("load_id", "integer"))
 
 
@@ -136,6 +139,36 @@ class Vault(_Store):
         rows = con.table(table_name, database=database)
         loads = con.table(CURRENT_TABLE, database=database)
         return rows.semi_join(loads, rows.load_id == loads.load_id)
+
+    def current_loads(self) -> pd.DataFrame:
+        """Which load of each dataset is current: partner, dataset, table_name (no rows)."""
+        con = self.backend.ibis
+        database = getattr(self.backend, "schema", None)
+        loads = con.table(CURRENT_TABLE, database=database)
+        frame: pd.DataFrame = loads.select("partner", "dataset", "table_name").to_pandas()
+        return frame
+
+    def person(self) -> IbisTable:
+        """The person table (:mod:`partnerhub.identity.people`) as an Ibis expression: each
+        linked record's person id, birth month and sex."""
+        if PERSON_TABLE not in set(self.backend.table_names()):
+            raise NotFoundError(
+                "the vault has no person table yet — run `partnerhub link` (indicators count "
+                "people and need their ages)"
+            )
+        con = self.backend.ibis
+        database = getattr(self.backend, "schema", None)
+        return con.table(PERSON_TABLE, database=database).select(
+            "partner", "record_key", "person_id", "birth_month", "sex"
+        )
+
+    def temporary(self, expression: IbisTable) -> IbisTable:
+        """``expression`` computed once into a temporary table of this connection (a cache
+        for a part many queries share); gone when the connection closes."""
+        # a fresh name, so no overwrite: ibis would write the table twice (a temporary
+        # table cannot be renamed, so it copies it)
+        name = f"_cache_{uuid.uuid4().hex[:16]}"
+        return self.backend.ibis.create_table(name, expression, temp=True)
 
     def counts(self) -> list[TableCount]:
         """Rows per table, all loads and current loads only."""
