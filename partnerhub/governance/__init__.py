@@ -15,7 +15,7 @@ from partnerhub.governance.gate import AREA_LEVELS, CountQuery, Gate, can_see_re
 from partnerhub.governance.logins import FailedLogins
 from partnerhub.governance.service import (
     Governance,
-    open_governance,
+    partnership_agreements,
     record_agreement_changes,
 )
 from partnerhub.governance.users import (
@@ -60,7 +60,7 @@ __all__ = [
     "issue_token",
     "list_users",
     "load_agreements",
-    "open_governance",
+    "partnership_agreements",
     "record_agreement_changes",
     "revoke_tokens",
     "token_id_of",

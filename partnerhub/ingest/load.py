@@ -15,20 +15,20 @@ One load, in order (each step is a checkpoint a crash test can stop at):
 6. re-sync the vault's copy of which loads are current.
 
 A crash (kill -9, full disk, power) anywhere before step 5 leaves a *pending* load whose rows
-nobody can see; :func:`recover`, which runs before every ingest and status, deletes those rows
-and the pending record, so the stores are exactly as they were. After step 5 the load stands,
-and recovery only finishes step 6. One ingest runs at a time per partnership (a file lock).
+nobody can see; :func:`partnerhub.hub.recover`, which every writer of the hub runs first
+(ingest, link, status, ...), deletes those rows and the pending record, so the stores are
+exactly as they were. After step 5 the load stands, and recovery only finishes step 6. One
+writer runs at a time per partnership (the hub's file lock).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,20 +39,16 @@ import pyarrow as pa
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
-from partnerhub.control import ControlPlane, Load, open_control_plane
+from partnerhub.control import Load
 from partnerhub.errors import ContractError, NotFoundError, UserError
-from partnerhub.geography import PostcodeLookup, load_postcode_lookup
-from partnerhub.governance.audit import AuditLog
-from partnerhub.governance.service import open_audit_log
 from partnerhub.governance.users import operator
-from partnerhub.identity.run import recover_link_runs
-from partnerhub.ingest.keys import PseudonymisationKey, load_key
-from partnerhub.ingest.quality import areas_of, contract_of, quality_report
+from partnerhub.hub import Writer, open_hub, recover
+from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import area_level_rows, identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import CheckCounts, validate_staged
-from partnerhub.schema.contracts import DatasetContract, encoded_contract
-from partnerhub.vault import IdentityStore, Vault, connect_backend
+from partnerhub.keys import PseudonymisationKey
+from partnerhub.schema.contracts import encoded_contract
 from partnerhub.vault.backend import StagedRows
 
 __all__ = [
@@ -65,7 +61,6 @@ __all__ = [
     "ingest_file",
     "is_encoded_extract",
     "open_stores",
-    "recover",
     "restore_load",
 ]
 
@@ -88,92 +83,16 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@dataclass
-class Stores:
-    """The three stores of a partnership, opened together (and the ingest lock, if held)."""
-
-    settings: Partnership
-    vault: Vault
-    identity: IdentityStore
-    control: ControlPlane
-    _lookup: PostcodeLookup | None = field(default=None, repr=False)
-    _audit: AuditLog | None = field(default=None, repr=False)
-    _areas: pd.DataFrame | None = field(default=None, repr=False)
-
-    @property
-    def lookup(self) -> PostcodeLookup:
-        if self._lookup is None:
-            self._lookup = load_postcode_lookup(
-                self.settings.resolve(self.settings.geography.postcode_lookup)
-            )
-        return self._lookup
-
-    @property
-    def audit(self) -> AuditLog:
-        """The partnership's audit log (keyed from the pseudonymisation key)."""
-        if self._audit is None:
-            key = load_key(self.settings)
-            self._audit = open_audit_log(self.settings, self.control, key.secret)
-        return self._audit
-
-    def areas_for(self, contract: DatasetContract) -> pd.DataFrame | None:
-        """The partnership's areas an area-level dataset is checked against (read once)."""
-        if not contract.is_area_level:
-            return None
-        if self._areas is None:
-            self._areas = areas_of(self.settings, contract)
-        return self._areas
-
-    def close(self) -> None:
-        self.vault.close()
-        self.identity.close()
-        self.control.close()
+# The writer of the hub is what a load writes through (``Stores`` is its older name).
+Stores = Writer
 
 
 @contextmanager
-def open_stores(settings: Partnership) -> Iterator[Stores]:
-    """Lock the partnership, open its stores and recover from any interrupted load."""
-    root = settings.root
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".partnerhub.lock", "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(
-                f"{root}: another PartnerHub ingest is running on this partnership — wait for it "
-                "to finish, then run this again"
-            ) from None
-        control = open_control_plane(settings.control_plane.url, root)
-        vault = Vault(connect_backend(settings.vault.url, root))
-        identity = IdentityStore(connect_backend(settings.identity_store.url, root))
-        stores = Stores(settings, vault, identity, control)
-        try:
-            recover(stores)
-            yield stores
-        finally:
-            stores.close()
-
-
-def recover(stores: Stores) -> list[int]:
-    """Undo every load (and link run) that never reached its commit point; re-sync current
-    loads."""
-    recover_link_runs(stores.identity, stores.control)
-    pending = stores.control.pending_loads()
-    committed = stores.control.committed_load_ids()
-    orphans = (stores.vault.load_ids() | stores.identity.load_ids()) - committed
-    undo = sorted(set(pending) | orphans)
-    if undo:
-        stores.identity.discard_loads(undo)
-        stores.vault.discard_loads(undo)
-        for load_id in pending:
-            stores.control.remove_load(load_id)
-    _sync_current(stores)
-    return undo
-
-
-def _sync_current(stores: Stores) -> None:
-    current = stores.control.current_loads()
-    stores.vault.sync_current({k: (ld.table_name, ld.id) for k, ld in current.items()})
+def open_stores(settings: Partnership) -> Iterator[Writer]:
+    """A hub's writer for the block: lock the partnership, open its stores and recover from
+    any interrupted load (``with open_hub(settings) as hub, hub.writer() as w`` in one)."""
+    with open_hub(settings) as hub, hub.writer() as writer:
+        yield writer
 
 
 @dataclass(frozen=True)
@@ -237,7 +156,7 @@ def ingest_file(
         )
     if is_encoded_extract(file):
         contract = encoded_contract(contract)
-    key = key if key is not None else load_key(settings)
+    key = key if key is not None else stores.key
     sha, size = _sha256(file)
     seen = stores.control.loaded_with_hash(partner, dataset, sha)
     if seen is not None:
@@ -373,7 +292,7 @@ def ingest_file(
         raise
     _checkpoint("load-committed")
     stores.audit.write_anchor()
-    _sync_current(stores)
+    stores.sync_current()
     message = f"loaded {counts.valid:,} of {counts.received:,} rows"
     if counts.quarantined:
         message += f"; {counts.quarantined:,} quarantined"
@@ -475,7 +394,7 @@ def restore_load(stores: Stores, load_id: int) -> Restored:
         ),
     )
     stores.audit.write_anchor()
-    _sync_current(stores)
+    stores.sync_current()
     restored = stores.control.load(load_id)
     assert restored is not None
     return Restored(restored, withdrawn)
@@ -500,7 +419,7 @@ def _json(text: str | None) -> dict[str, Any] | None:
 
 def ingest_all(stores: Stores, *, today: date | None = None) -> list[LoadResult]:
     """Every dataset of every partner in `partnership.toml`, from its configured path."""
-    key = load_key(stores.settings)
+    key = stores.key
     return [
         ingest_file(stores, p.id, ds.id, today=today, key=key)
         for p in stores.settings.partners
@@ -514,7 +433,7 @@ def ingest_directory(
     """Every file in ``directory`` named after one of ``partner``'s datasets
     (``<dataset>.csv``, ``.parquet`` or ``.xlsx`` as its contract says)."""
     settings = stores.settings
-    key = load_key(settings)
+    key = stores.key
     results = []
     matched: set[Path] = set()
     for ds in settings.partner(partner).datasets:

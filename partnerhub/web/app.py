@@ -3,7 +3,8 @@
 Every route states who may call it (``Depends(allow(...))``); a token comes as
 ``Authorization: Bearer ph_…``. A user's mistake is a 4xx with the same one-line message the
 CLI prints: 401 no/bad token, 403 role or agreement forbids it, 404 not found (or not yours),
-422 a malformed request. The route table is :data:`ACCESS`, which the tests enumerate.
+409 the vault is held by an ingest or link run just now (try again), 422 a malformed request.
+The route table is :data:`ACCESS`, which the tests enumerate.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from partnerhub import __version__
 from partnerhub.errors import (
     AuthenticationError,
+    BusyError,
     NotFoundError,
     PermissionDeniedError,
     PolicyError,
@@ -29,10 +31,10 @@ from partnerhub.geography import CountLevel
 from partnerhub.governance import (
     PUBLIC,
     CountQuery,
-    Governance,
     Principal,
     token_id_of,
 )
+from partnerhub.hub import Hub
 from partnerhub.web.dashboard import STATIC, VENDOR, dashboard_router
 
 __all__ = ["ACCESS", "create_app"]
@@ -81,7 +83,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(governance: Governance) -> FastAPI:
+def create_app(hub: Hub) -> FastAPI:
+    """The API and the dashboard over a reader hub (no ingest lock; the vault opened per
+    release, and a 409 while an ingest or link run holds it)."""
+    governance = hub.governance
     app = FastAPI(
         title="PartnerHub",
         version=__version__,
@@ -102,6 +107,8 @@ def create_app(governance: Governance) -> FastAPI:
             status = 403
         elif isinstance(exc, NotFoundError):
             status = 404
+        elif isinstance(exc, BusyError):
+            status = 409
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     signed_in: set[str] = set()
@@ -253,7 +260,7 @@ def create_app(governance: Governance) -> FastAPI:
     app.router.lifespan_context = _lifespan
 
     # the pages' routes join the app's own (so route tables list them like the API's)
-    app.router.routes.extend(dashboard_router(governance).routes)
+    app.router.routes.extend(dashboard_router(hub).routes)
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets

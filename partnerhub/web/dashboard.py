@@ -25,7 +25,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
 from partnerhub.geography import INDICATOR_LEVELS, level_names, level_phrases, level_plurals
-from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
+from partnerhub.governance import PUBLIC, Principal, token_id_of
+from partnerhub.hub import Hub
 from partnerhub.indicators.charts import (
     chart_rows,
     compare_chart,
@@ -119,9 +120,10 @@ def _imported_views(sources: dict[str, str]) -> list[ImportedIndicatorView]:
     ]
 
 
-def dashboard_router(governance: Governance) -> APIRouter:
+def dashboard_router(hub: Hub) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    settings = governance.settings
+    governance = hub.governance
+    settings = hub.settings
 
     def who(request: Request) -> Principal:
         token = request.cookies.get(COOKIE)
@@ -215,7 +217,7 @@ def dashboard_router(governance: Governance) -> APIRouter:
         specs = [s for s in load_library() if s.id == indicator]
         if not specs or level not in INDICATOR_LEVELS:
             raise UserError("pick an indicator of the library and an area level")
-        plans, _ = plan_periods(settings, specs)
+        plans, _ = plan_periods(hub, specs)
         release_indicators(
             settings, governance.gate, principal, plans, level, "performance_management"
         )
