@@ -10,6 +10,7 @@ succeeds."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -18,11 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
 from partnerhub.cli import main
 from partnerhub.config import load_partnership
+from partnerhub.errors import UserError
 from partnerhub.governance import add_user, authenticate, issue_token
 from partnerhub.hub import Hub
 from partnerhub.indicators.run import plan_periods, release_indicators
@@ -146,3 +149,32 @@ def test_reads_answer_and_vault_work_is_refused_while_an_ingest_runs(
         assert made.status_code == 201, made.text
         assert made.json()["id"] == release + 1
     hub.close()
+
+
+def test_a_read_never_rebuilds_the_person_table_it_says_to_link(
+    partnership: Partnership, tmp_path: Path
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(partnership.config.parent, root)
+    vault = root / "vault" / "vault.duckdb"
+    con = duckdb.connect(str(vault))
+    try:
+        kept = con.execute("SELECT count(*) FROM person WHERE partner <> 'police'").fetchone()
+        assert kept is not None and kept[0] > 0
+        con.execute("DELETE FROM person WHERE partner = 'police'")  # stale: a load since
+    finally:
+        con.close()
+    specs = [s for s in load_library() if s.id == INDICATOR]
+    stale = pytest.raises(UserError, match=r"run `partnerhub link` \(it rebuilds it\)")
+    with Hub(load_partnership(root / "partnership.toml")) as hub, stale:
+        plan_periods(hub, specs)
+    con = duckdb.connect(str(vault), read_only=True)
+    try:  # the read wrote nothing
+        assert con.execute("SELECT count(*) FROM person").fetchone() == kept
+    finally:
+        con.close()
+    # a writer (here `partnerhub status`) brings it up to date; the read then plans
+    assert main(["status", "-c", str(root / "partnership.toml")]) == 0
+    with Hub(load_partnership(root / "partnership.toml")) as hub:
+        plans, _ = plan_periods(hub, specs)
+    assert [spec.id for spec, _ in plans] == [INDICATOR]
