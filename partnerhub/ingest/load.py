@@ -48,7 +48,7 @@ from partnerhub.ingest.split import area_level_rows, identity_table, stage_looku
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.keys import PseudonymisationKey
-from partnerhub.schema.contracts import encoded_contract
+from partnerhub.schema.contracts import DatasetContract, encoded_contract
 from partnerhub.vault.backend import StagedRows
 
 __all__ = [
@@ -146,35 +146,12 @@ def ingest_file(
     key: PseudonymisationKey | None = None,
 ) -> LoadResult:
     """Load one extract of ``partner``/``dataset`` (its configured path unless ``path``)."""
-    settings = stores.settings
-    ds = _dataset(settings, partner, dataset)
-    contract = contract_of(settings, ds)
-    file = path if path is not None else settings.resolve(ds.path)
-    if not file.is_file():
-        raise NotFoundError(
-            f"{file}: file not found — check the path (or dataset path in {settings.source})"
-        )
-    if is_encoded_extract(file):
-        contract = encoded_contract(contract)
+    contract, file = _extract_of(stores.settings, partner, dataset, path)
     key = key if key is not None else stores.key
     sha, size = _sha256(file)
-    seen = stores.control.loaded_with_hash(partner, dataset, sha)
-    if seen is not None:
-        current = stores.control.current_loads().get((partner, dataset))
-        note = (
-            ""
-            if current is None or current.id == seen.id
-            else f"; load {current.id} is current — `partnerhub loads restore {seen.id}` makes "
-            "this one current again"
-        )
-        return LoadResult(
-            partner,
-            dataset,
-            file,
-            "unchanged",
-            seen.id,
-            f"already loaded as load {seen.id} (same SHA-256); nothing to do{note}",
-        )
+    unchanged = _unchanged(stores, partner, dataset, file, sha)
+    if unchanged is not None:
+        return unchanged
     meta: dict[str, Any] = {
         "partner": partner,
         "dataset": dataset,
@@ -190,74 +167,186 @@ def ingest_file(
     staging = stores.vault.backend.staging()
     con = staging if staging is not None else duckdb.connect()
     try:
-        try:
-            staged = stage_extract(
-                con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
-            )
-        except ContractError as exc:
-            load_id = stores.control.reject_load(
-                message=str(exc),
-                on_commit=lambda s, lid: stores.audit.append(
-                    operator(),
-                    "load_rejected",
-                    f"load {lid}",
-                    {"partner": partner, "dataset": dataset, "file_sha256": sha},
-                    session=s,
-                ),
-                **meta,
-            )
-            stores.audit.write_anchor()
-            return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
-        counts = validate_staged(
-            con, contract, today or date.today(), staged.ragged, stores.areas_for(contract)
-        )
-        previous = stores.control.current_loads().get((partner, dataset))
-        prev_report = _json(previous.report) if previous is not None else None
-        report = quality_report(con, staged, counts, contract, prev_report)
-        if counts.valid == 0:
-            # An empty or all-invalid file is never the current load: the previous stays.
-            quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
-            return _reject_empty(stores, meta, counts, report, quarantine, previous)
-        _checkpoint("staged")
-        load_id = stores.control.begin_load(**meta)
-        _checkpoint("pending-recorded")
-        identifiers: pa.Table | None = None
-        if contract.is_area_level:  # aggregates: no person, nothing for the identity store
-            area_rows = area_level_rows(con, contract, load_id)
-            attribute_columns, attributes_sql = area_rows.columns, area_rows.sql
-        else:
-            stage_lookup(con, stores.lookup)
-            split = stage_split(con, contract, key, load_id)
-            attribute_columns, attributes_sql = split.attribute_columns, split.attributes
-            identifiers = con.sql(split.identifiers).to_arrow_table()
-            report["unresolved_postcodes"] = split.unresolved_postcodes
-            report["record_keys"] = identifiers.num_rows
-        quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
-        try:
-            if identifiers is not None:
-                with stores.identity.backend.transaction():
-                    stores.identity.append(identity_table(contract), identifiers)
-                    _checkpoint("identity-written")
-                _checkpoint("identity-committed")
-                del identifiers
-            if staging is not None:
-                rows = StagedRows(staging, attribute_columns, attributes_sql)
-                with _transaction(staging):
-                    stores.vault.append(contract.table, rows)
-                    _checkpoint("vault-written")
-            else:
-                attributes = con.sql(attributes_sql).to_arrow_table()
-                with stores.vault.backend.transaction():
-                    stores.vault.append(contract.table, attributes)
-                    _checkpoint("vault-written")
-                del attributes
-            _checkpoint("vault-committed")
-        except BaseException:
-            con.close()
-            recover(stores)
-            raise
+        written = _stage_and_write(stores, con, staging, contract, key, meta, today)
     finally:
         con.close()
+    if isinstance(written, LoadResult):
+        return written
+    return _commit(stores, written, contract, meta)
+
+
+def _extract_of(
+    settings: Partnership, partner: str, dataset: str, path: Path | None
+) -> tuple[DatasetContract, Path]:
+    """The contract a dataset's extract is read with, and the file (checked to exist)."""
+    ds = _dataset(settings, partner, dataset)
+    contract = contract_of(settings, ds)
+    file = path if path is not None else settings.resolve(ds.path)
+    if not file.is_file():
+        raise NotFoundError(
+            f"{file}: file not found — check the path (or dataset path in {settings.source})"
+        )
+    if is_encoded_extract(file):
+        contract = encoded_contract(contract)
+    return contract, file
+
+
+def _unchanged(
+    stores: Stores, partner: str, dataset: str, file: Path, sha: str
+) -> LoadResult | None:
+    """The result for a file this dataset already loaded (same SHA-256), else None."""
+    seen = stores.control.loaded_with_hash(partner, dataset, sha)
+    if seen is None:
+        return None
+    current = stores.control.current_loads().get((partner, dataset))
+    note = (
+        ""
+        if current is None or current.id == seen.id
+        else f"; load {current.id} is current — `partnerhub loads restore {seen.id}` makes "
+        "this one current again"
+    )
+    return LoadResult(
+        partner,
+        dataset,
+        file,
+        "unchanged",
+        seen.id,
+        f"already loaded as load {seen.id} (same SHA-256); nothing to do{note}",
+    )
+
+
+@dataclass
+class _Written:
+    """A load whose rows are written (and committed in the stores) but not yet the load's
+    commit point in the control plane."""
+
+    load_id: int
+    counts: CheckCounts
+    report: dict[str, Any]
+    quarantine: pd.DataFrame
+    previous: Load | None
+
+
+@dataclass
+class _Rows:
+    """A staged load split for the stores: the vault's attribute rows (a query on the
+    staging connection) and the identity store's identifiers (None for area-level data, and
+    once written — so that the table is freed)."""
+
+    attribute_columns: tuple[str, ...]
+    attributes_sql: str
+    identifiers: pa.Table | None
+
+
+def _stage_and_write(
+    stores: Stores,
+    con: duckdb.DuckDBPyConnection,
+    staging: duckdb.DuckDBPyConnection | None,
+    contract: DatasetContract,
+    key: PseudonymisationKey,
+    meta: dict[str, Any],
+    today: date | None,
+) -> LoadResult | _Written:
+    """Stage, validate and report the file in ``con``; a rejected load's result, or record
+    the load as pending and write its rows to the identity store and the vault."""
+    file, partner, dataset = Path(meta["file_name"]), meta["partner"], meta["dataset"]
+    settings = stores.settings
+    try:
+        staged = stage_extract(
+            con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+        )
+    except ContractError as exc:
+        load_id = stores.control.reject_load(
+            message=str(exc),
+            on_commit=lambda s, lid: stores.audit.append(
+                operator(),
+                "load_rejected",
+                f"load {lid}",
+                {"partner": partner, "dataset": dataset, "file_sha256": meta["file_sha256"]},
+                session=s,
+            ),
+            **meta,
+        )
+        stores.audit.write_anchor()
+        return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
+    counts = validate_staged(
+        con, contract, today or date.today(), staged.ragged, stores.areas_for(contract)
+    )
+    previous = stores.control.current_loads().get((partner, dataset))
+    prev_report = _json(previous.report) if previous is not None else None
+    report = quality_report(con, staged, counts, contract, prev_report)
+    if counts.valid == 0:
+        # An empty or all-invalid file is never the current load: the previous stays.
+        quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+        return _reject_empty(stores, meta, counts, report, quarantine, previous)
+    _checkpoint("staged")
+    load_id = stores.control.begin_load(**meta)
+    _checkpoint("pending-recorded")
+    rows = _split_rows(stores, con, contract, key, load_id, report)
+    quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+    try:
+        _write_rows(stores, staging, con, contract, rows)
+    except BaseException:
+        con.close()
+        recover(stores)
+        raise
+    return _Written(load_id, counts, report, quarantine, previous)
+
+
+def _split_rows(
+    stores: Stores,
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    key: PseudonymisationKey,
+    load_id: int,
+    report: dict[str, Any],
+) -> _Rows:
+    """The staged rows split into attributes and (pseudonymised) identifiers."""
+    if contract.is_area_level:  # aggregates: no person, nothing for the identity store
+        area_rows = area_level_rows(con, contract, load_id)
+        return _Rows(area_rows.columns, area_rows.sql, None)
+    stage_lookup(con, stores.lookup)
+    split = stage_split(con, contract, key, load_id)
+    identifiers = con.sql(split.identifiers).to_arrow_table()
+    report["unresolved_postcodes"] = split.unresolved_postcodes
+    report["record_keys"] = identifiers.num_rows
+    return _Rows(split.attribute_columns, split.attributes, identifiers)
+
+
+def _write_rows(
+    stores: Stores,
+    staging: duckdb.DuckDBPyConnection | None,
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    rows: _Rows,
+) -> None:
+    """Identifiers to the identity store, then attributes to the vault: one transaction each."""
+    if rows.identifiers is not None:
+        with stores.identity.backend.transaction():
+            stores.identity.append(identity_table(contract), rows.identifiers)
+            _checkpoint("identity-written")
+        _checkpoint("identity-committed")
+        rows.identifiers = None
+    if staging is not None:
+        staged = StagedRows(staging, rows.attribute_columns, rows.attributes_sql)
+        with _transaction(staging):
+            stores.vault.append(contract.table, staged)
+            _checkpoint("vault-written")
+    else:
+        attributes = con.sql(rows.attributes_sql).to_arrow_table()
+        with stores.vault.backend.transaction():
+            stores.vault.append(contract.table, attributes)
+            _checkpoint("vault-written")
+        del attributes
+    _checkpoint("vault-committed")
+
+
+def _commit(
+    stores: Stores, written: _Written, contract: DatasetContract, meta: dict[str, Any]
+) -> LoadResult:
+    """Mark the load loaded, with its quarantine and report, and audit it: the commit point."""
+    partner, dataset, counts = meta["partner"], meta["dataset"], written.counts
+    load_id, previous = written.load_id, written.previous
     try:
         superseded = previous.id if previous is not None else None
         stores.control.finish_load(
@@ -265,8 +354,8 @@ def ingest_file(
             received=counts.received,
             loaded=counts.valid,
             quarantined=counts.quarantined,
-            report=report,
-            quarantine=quarantine,
+            report=written.report,
+            quarantine=written.quarantine,
             contract_sha256=hashlib.sha256(contract.model_dump_json().encode()).hexdigest(),
             message=f"supersedes load {superseded}" if superseded else None,
             on_commit=lambda s: stores.audit.append(
@@ -276,7 +365,7 @@ def ingest_file(
                 {
                     "partner": partner,
                     "dataset": dataset,
-                    "file_sha256": sha,
+                    "file_sha256": meta["file_sha256"],
                     "received": counts.received,
                     "loaded": counts.valid,
                     "quarantined": counts.quarantined,
@@ -298,7 +387,8 @@ def ingest_file(
         message += f"; {counts.quarantined:,} quarantined"
     if superseded:
         message += f"; supersedes load {superseded}"
-    return LoadResult(partner, dataset, file, "loaded", load_id, message, report)
+    file = Path(meta["file_name"])
+    return LoadResult(partner, dataset, file, "loaded", load_id, message, written.report)
 
 
 def _reject_empty(
