@@ -25,7 +25,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from partnerhub.config import Partnership
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
-from partnerhub.geography import INDICATOR_LEVELS, level_names, level_phrases, level_plurals
+from partnerhub.geography import (
+    INDICATOR_LEVELS,
+    boundaries_folder,
+    boundary_file,
+    level_names,
+    level_phrases,
+    level_plurals,
+)
 from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
 from partnerhub.indicators.charts import (
     chart_rows,
@@ -213,11 +220,8 @@ def _boundary_routes(router: APIRouter, settings: Partnership) -> None:
 
     @router.get("/dashboard/boundaries/{level}.geojson")
     def boundaries(level: str) -> Response:
-        folder = settings.geography.boundaries
-        if level not in LEVEL_NAMES or folder is None:
-            raise NotFoundError(f"no boundaries for {level!r}")
-        path = settings.resolve(folder) / f"{level}.geojson"
-        if not path.exists():
+        path = boundary_file(boundaries_folder(settings), level)
+        if path is None:  # public: the message names no setting
             raise NotFoundError(f"no boundaries for {level!r}")
         return FileResponse(path, media_type="application/geo+json")
 
