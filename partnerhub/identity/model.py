@@ -266,9 +266,9 @@ def _predict_new(
     threshold: float,
 ) -> list[str]:
     """Step, in an incremental run: table ``edges`` gets the earlier run's links among records
-        still present, and the pairs at or above ``threshold`` that involve a record not seen
-        before (``new_records``; the others are ``old_records``); ``present``: the current
-    records' ids. Returns the scored tables."""
+    still present (``present``: the current records' ids), and the pairs at or above
+    ``threshold`` that involve a record not seen before (``new_records``; the others are
+    ``old_records``). Returns the scored tables."""
     con, db_api = engine.con, engine.db_api
     con.register("_known", pd.DataFrame({"unique_id": sorted(set(previous_nodes))}, dtype=object))
     con.execute(
