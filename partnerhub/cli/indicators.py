@@ -20,7 +20,7 @@ from rich.table import Table
 from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _governance, _who
 from partnerhub.config import load_partnership
 from partnerhub.errors import NotFoundError, UserError
-from partnerhub.geography import INDICATOR_LEVELS, one_of
+from partnerhub.geography import INDICATOR_LEVELS, boundaries_folder, one_of
 
 __all__ = ["indicators_app"]
 
@@ -229,14 +229,13 @@ def indicators_chart(
     settings = load_partnership(config)
     with _governance(config) as gov:
         release = gov.gate.download(_who(gov, token), release_id)
-    boundaries = settings.geography.boundaries
     spec = chart_for_release(
         release.content,
         release.query,
         kind,
         period=period,
         area=area,
-        boundaries=settings.resolve(boundaries) if boundaries else None,
+        boundaries=boundaries_folder(settings),
     )
     render_chart(spec, out)
     console.print(f"{kind} chart of release {release_id} written to {out}.")
@@ -362,12 +361,8 @@ def _demo_survey(config: Path, token: str) -> None:
         f"{', '.join(str(s['id']) for s in summaries)} by "
         f"{', '.join(s['level'] for s in summaries)}; rows withheld for small samples: {withheld}."
     )
-    boundaries = settings.geography.boundaries
     spec = chart_for_release(
-        release.content,
-        release.query,
-        "map",
-        boundaries=settings.resolve(boundaries) if boundaries else None,
+        release.content, release.query, "map", boundaries=boundaries_folder(settings)
     )
     out = settings.root / "charts" / "ni5-by-ward.png"
     out.parent.mkdir(parents=True, exist_ok=True)
