@@ -32,7 +32,7 @@ class ReferenceEngine:
         self, tables: dict[str, pd.DataFrame], person: pd.DataFrame, current: pd.DataFrame
     ) -> None:
         self.tables = tables  # current rows of each vault table
-        self.person = person.set_index(["partner", "record_key"])
+        self.person = person.set_index(["partner", "record_key"]).sort_index()
         self.current = current
         self._others: dict[tuple[tuple[str, ...], Exists], pd.DataFrame] = {}
 
