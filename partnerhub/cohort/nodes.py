@@ -11,9 +11,9 @@ the nodes' fields).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from partnerhub.schema.periods import Period
 
@@ -133,12 +133,21 @@ class Periods(_Frozen):
         return tuple((p.label, p.reference(self.reference)) for p in self.periods)
 
 
+def _kind(value: object) -> str:
+    if isinstance(value, Population) or (isinstance(value, dict) and "population" in value):
+        return "population"
+    return "selection"
+
+
 class Cohort(_Frozen):
     """Who is counted in each period: ``of`` (a selection of rows of ``table``, or the
     population) read from ``sources`` (partner/dataset; a table read with none of its datasets
     named reads all of them)."""
 
-    of: Selection | Population
+    of: Annotated[
+        Annotated[Selection, Tag("selection")] | Annotated[Population, Tag("population")],
+        Discriminator(_kind),
+    ]
     periods: Periods
     sources: tuple[str, ...] = ()
     table: str | None = None  # a selection's table when ``of.table`` leaves it out

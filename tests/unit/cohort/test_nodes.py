@@ -44,6 +44,10 @@ def test_periods_key_and_cohort_table() -> None:
     assert Cohort(of=Population(), periods=p).table_name == "residence"
     assert Cohort(of=Selection(table="death"), periods=p).table_name == "death"
     assert Cohort(of=Selection(), table="crime", periods=p).table_name == "crime"
+    # from plain data: a population says so, anything else is a selection
+    assert isinstance(Cohort.model_validate({"of": {}, "periods": p}).of, Selection)
+    of_population = {"of": {"population": "registered"}, "periods": p}
+    assert isinstance(Cohort.model_validate(of_population).of, Population)
     with pytest.raises(ValueError, match="needs a table"):
         _ = Cohort(of=Selection(), periods=p).table_name
 
