@@ -20,7 +20,7 @@ from rich.table import Table
 from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _hub, _who
 from partnerhub.config import load_partnership
 from partnerhub.errors import NotFoundError, UserError
-from partnerhub.geography import INDICATOR_LEVELS, one_of
+from partnerhub.geography import INDICATOR_LEVELS, boundaries_folder, one_of
 
 __all__ = ["indicators_app"]
 
@@ -228,14 +228,13 @@ def indicators_chart(
     with _hub(config) as hub:
         release = hub.gate.download(_who(hub, token), release_id)
         settings = hub.settings
-    boundaries = settings.geography.boundaries
     spec = chart_for_release(
         release.content,
         release.query,
         kind,
         period=period,
         area=area,
-        boundaries=settings.resolve(boundaries) if boundaries else None,
+        boundaries=boundaries_folder(settings),
     )
     render_chart(spec, out)
     console.print(f"{kind} chart of release {release_id} written to {out}.")
@@ -360,12 +359,8 @@ def _demo_survey(config: Path, token: str) -> None:
         f"{', '.join(str(s['id']) for s in summaries)} by "
         f"{', '.join(s['level'] for s in summaries)}; rows withheld for small samples: {withheld}."
     )
-    boundaries = settings.geography.boundaries
     spec = chart_for_release(
-        release.content,
-        release.query,
-        "map",
-        boundaries=settings.resolve(boundaries) if boundaries else None,
+        release.content, release.query, "map", boundaries=boundaries_folder(settings)
     )
     out = settings.root / "charts" / "ni5-by-ward.png"
     out.parent.mkdir(parents=True, exist_ok=True)

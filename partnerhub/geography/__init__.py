@@ -1,5 +1,6 @@
 """Geography: ONS area codes, the area levels (defined once, in :mod:`.levels`), parents and
-roll-ups of areas, and the postcode lookup layout PartnerHub resolves with."""
+roll-ups of areas, the postcode lookup layout PartnerHub resolves with, and the boundaries of
+each level for maps (:mod:`.boundaries`)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ from partnerhub.geography.levels import (
 )
 
 # Codes and levels are plain Python; the lookup, the areas and the roll-ups need pandas, so they
-# load on first use (the CLI starts without pandas: tests/unit/test_architecture.py).
+# load on first use (the CLI starts without pandas: tests/unit/test_architecture.py); the
+# boundaries too, as only maps read them.
 _LAZY = {
     "Areas": "areas",
     "partnership_areas": "areas",
@@ -51,20 +53,26 @@ _LAZY = {
     "PostcodeLookup": "lookup",
     "load_postcode_lookup": "lookup",
     "area_parents": "rollup",
+    "boundaries_folder": "boundaries",
+    "boundary_file": "boundaries",
+    "read_boundaries": "boundaries",
     "best_fit": "rollup",
     "decile_code": "rollup",
     "is_decile_code": "rollup",
+    "listed_parents": "rollup",
     "roll_up": "rollup",
 }
 
 if TYPE_CHECKING:
     from partnerhub.geography.areas import Areas, partnership_areas
+    from partnerhub.geography.boundaries import boundaries_folder, boundary_file, read_boundaries
     from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
     from partnerhub.geography.rollup import (
         area_parents,
         best_fit,
         decile_code,
         is_decile_code,
+        listed_parents,
         roll_up,
     )
 
@@ -106,15 +114,19 @@ __all__ = [
     "area_field",
     "area_parents",
     "best_fit",
+    "boundaries_folder",
+    "boundary_file",
     "decile_code",
     "is_decile_code",
     "is_synthetic_code",
     "level_names",
     "level_phrases",
     "level_plurals",
+    "listed_parents",
     "load_postcode_lookup",
     "one_of",
     "partnership_areas",
+    "read_boundaries",
     "roll_up",
     "synthetic_code",
     "with_comparators",

@@ -13,7 +13,14 @@ import pandas as pd
 
 from partnerhub.geography.levels import AREA_LEVELS, LEVELS, area_field
 
-__all__ = ["area_parents", "best_fit", "decile_code", "is_decile_code", "roll_up"]
+__all__ = [
+    "area_parents",
+    "best_fit",
+    "decile_code",
+    "is_decile_code",
+    "listed_parents",
+    "roll_up",
+]
 
 _DECILE = "IMD decile "
 
@@ -55,6 +62,24 @@ def area_parents(parts: pd.DataFrame, weight: pd.Series, county: str) -> dict[st
     out.update({lad: county for lad in parts["lad_code"].unique()})
     out.update({decile_code(d): county for d in range(1, 11)})
     return out
+
+
+def listed_parents(areas: pd.DataFrame) -> dict[str, str]:
+    """Each area's parent to compare with, read from the partnership's area list (columns
+    level, code, lad_code: ``geography.areas``) instead of fitted from parts as in
+    :func:`area_parents`: the county for an area of a level compared with the county (a
+    district), else its district (a level not known here too); the county has none."""
+    levels = dict(zip(areas["code"], areas["level"], strict=True))
+    county = next((c for c, lvl in levels.items() if lvl == "county"), "")
+    return {
+        code: (county if _compared_with(level) == "county" else lad)
+        for code, level, lad in zip(areas["code"], areas["level"], areas["lad_code"], strict=True)
+        if level != "county"
+    }
+
+
+def _compared_with(level: str) -> str | None:
+    return LEVELS[level].compared_with if level in LEVELS else "lad"
 
 
 def roll_up(

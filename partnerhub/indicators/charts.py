@@ -381,11 +381,10 @@ def chart_for_release(
             )
         return chart
     if kind == "map":
-        path = boundaries / f"{meta['level']}.geojson" if boundaries else None
-        if path is None or not path.is_file():
-            raise UserError(f"no boundaries for level {meta['level']!r} (geography.boundaries)")
+        from partnerhub.geography import read_boundaries
+
         title = f"{meta['indicator']} by {meta['level']}, {period}"
-        return map_chart(selected, json.loads(path.read_text(encoding="utf-8")), title, unit)
+        return map_chart(selected, read_boundaries(boundaries, meta["level"]), title, unit)
     raise UserError(f"--kind {kind!r}: use one of {', '.join(CHART_KINDS)}")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from partnerhub.errors import ContractError, NotFoundError
-from partnerhub.geography import LEVELS
+from partnerhub.geography import LEVELS, listed_parents
 from partnerhub.indicators.national_set import NationalIndicator
 from partnerhub.indicators.statistics import compare_with_parent
 
@@ -235,11 +235,6 @@ def _parent_values(table: pd.DataFrame, parent_of: Mapping[str, str]) -> np.ndar
     )
 
 
-def _compared_with(level: str) -> str | None:
-    """The level an area of ``level`` is compared with (its district below a district)."""
-    return LEVELS[level].compared_with if level in LEVELS else "lad"
-
-
 def _geography(areas_file: Path | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Area code → level, → name, → parent code (a ward's and smaller areas' parent is their
     district, as in the computed indicators; a district's is the county)."""
@@ -251,10 +246,4 @@ def _geography(areas_file: Path | None) -> tuple[dict[str, str], dict[str, str],
     areas = pd.read_csv(areas_file, dtype=str, keep_default_na=False)
     levels = dict(zip(areas["code"], areas["level"], strict=True))
     names = dict(zip(areas["code"], areas["name"], strict=True))
-    county = next((c for c, lvl in levels.items() if lvl == "county"), "")
-    parent_of = {
-        code: (county if _compared_with(level) == "county" else lad)
-        for code, level, lad in zip(areas["code"], areas["level"], areas["lad_code"], strict=True)
-        if level != "county"
-    }
-    return {c: lvl for c, lvl in levels.items() if lvl in AREA_TYPES}, names, parent_of
+    return {c: lvl for c, lvl in levels.items() if lvl in AREA_TYPES}, names, listed_parents(areas)

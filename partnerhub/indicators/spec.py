@@ -1,8 +1,10 @@
 """Indicator specs: one TOML file per indicator, parsed once into frozen, validated objects.
 
-A spec says *what* an indicator counts, in the vocabulary of the canonical tables; the compiler
-(:mod:`.compile`) says how. See docs/indicators.md for every field. A mistake in a file is
-reported as ``file: field: problem — fix`` (:class:`IndicatorSpecError`, exit code 2).
+A spec says *what* an indicator counts, in the vocabulary of the canonical tables — its
+numerator and denominator are cohort nodes (:mod:`partnerhub.cohort.nodes`, re-exported here);
+the compiler (:mod:`.compile`, through the cohort planner) says how. See docs/indicators.md
+for every field. A mistake in a file is reported as ``file: field: problem — fix``
+(:class:`IndicatorSpecError`, exit code 2).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from partnerhub.cohort.nodes import PERSON_FIELDS, Condition, Exists, Population
+from partnerhub.cohort.nodes import Selection as CohortSelection
 from partnerhub.errors import UserError, describe_validation_error
 from partnerhub.schema import CANONICAL_TABLES
 from partnerhub.schema import table as canonical_table
@@ -41,8 +45,6 @@ __all__ = [
 ]
 
 LIBRARY = Path(__file__).parent / "library"
-# Fields every row has through the vault's person table (identity.people), at the row's date.
-PERSON_FIELDS = ("age", "sex")
 Statistic = Literal["proportion", "crude_rate", "dsr", "count", "mean"]
 Polarity = Literal["high_is_good", "low_is_good", "no_judgement"]
 
@@ -55,87 +57,12 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Condition(_Frozen):
-    """One test on a field of a row (all of a selection's conditions must hold)."""
+class Selection(CohortSelection):
+    """Rows of one canonical table: which, on which date, counted how — a cohort
+    selection, with what an indicator measures of them."""
 
-    field: str
-    in_: tuple[str, ...] | None = Field(None, alias="in")
-    not_in: tuple[str, ...] | None = None
-    equals: str | bool | int | None = None
-    between: tuple[float, float] | None = None  # inclusive; numbers (age, height, ...)
-    at_least: float | None = None
-    months: tuple[int, ...] | None = None  # a date field's month is one of these
-    starts_with: tuple[str, ...] | None = None  # a code (ICD-10, ...) begins with one of these
-    is_null: bool | None = None
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _one_test(self) -> Condition:
-        tests = [
-            n
-            for n in (
-                "in_",
-                "not_in",
-                "equals",
-                "between",
-                "at_least",
-                "months",
-                "starts_with",
-                "is_null",
-            )
-            if getattr(self, n) is not None
-        ]
-        if len(tests) != 1:
-            raise ValueError(
-                f"condition on {self.field!r} needs exactly one of in, not_in, equals, between, "
-                f"at_least, months, starts_with, is_null (has {len(tests)})"
-            )
-        if self.months is not None and not all(1 <= m <= 12 for m in self.months):
-            raise ValueError("months are 1..12")
-        return self
-
-
-class Exists(_Frozen):
-    """Whether the same person has a row in ``table`` (meeting ``where``) near the anchor
-    date: its ``date`` within [anchor + from_days, anchor + to_days], or — with ``active`` —
-    a row whose [start, end) covers the anchor date."""
-
-    table: str
-    where: tuple[Condition, ...] = ()
-    date: str | None = None
-    from_days: int = 0
-    to_days: int = 0
-    active: tuple[str, str] | None = None
-    negate: bool = False  # true: the person has *no* such row
-
-    @model_validator(mode="after")
-    def _window(self) -> Exists:
-        if self.from_days > self.to_days:
-            raise ValueError("from_days must be ≤ to_days")
-        return self
-
-
-class Selection(_Frozen):
-    """Rows of one canonical table: which, on which date, counted how."""
-
-    table: str | None = None  # a numerator of a proportion inherits its denominator's
-    date: str | None = None  # default: the table's date column
-    active: tuple[str, str] | None = None  # rows active at the period's reference date
-    count: Literal["rows", "people"] = "rows"
-    where: tuple[Condition, ...] = ()
-    exists: tuple[Exists, ...] = ()
     value_days_between: tuple[str, str] | None = None  # the mean's value: days from a to b
     average_over_snapshots: bool = False  # divide by the number of snapshot dates in period
-
-
-class Population(_Frozen):
-    """Registered population at the period's reference date (GP registrations by default)."""
-
-    population: Literal["registered"] = "registered"
-    source: str = "gp_registration"
-    where: tuple[Condition, ...] = ()
-    exists: tuple[Exists, ...] = ()
 
 
 def _denominator_kind(value: object) -> str:

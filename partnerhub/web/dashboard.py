@@ -23,9 +23,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from partnerhub.config import Partnership
 from partnerhub.errors import AuthenticationError, NotFoundError, UserError
-from partnerhub.geography import INDICATOR_LEVELS, level_names, level_phrases, level_plurals
-from partnerhub.governance import PUBLIC, Principal, token_id_of
+from partnerhub.geography import (
+    INDICATOR_LEVELS,
+    boundaries_folder,
+    boundary_file,
+    level_names,
+    level_phrases,
+    level_plurals,
+)
+from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
 from partnerhub.hub import Hub
 from partnerhub.indicators.charts import (
     chart_rows,
@@ -124,47 +132,61 @@ def dashboard_router(hub: Hub) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     governance = hub.governance
     settings = hub.settings
+    _sign_in_routes(router, governance)  # the routes in the order they were always added
+    _boundary_routes(router, settings)
+    _compute_routes(router, hub)
+    _indicator_routes(router, governance)
+    _area_routes(router, governance)
+    return router
 
-    def who(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return PUBLIC
-        try:
-            return governance.authenticate(token)
-        except AuthenticationError:
-            return PUBLIC
 
-    def indicator_releases(
-        principal: Principal,
-    ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
-        """(indicator, level) → newest release id the principal may read; and imported
-        indicator → its source."""
-        out, imported, _ = indicator_release_values(principal)
-        return out, imported
+def _who(governance: Governance, request: Request) -> Principal:
+    """The principal of the token in the request's cookie (public without a valid one)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return PUBLIC
+    try:
+        return governance.authenticate(token)
+    except AuthenticationError:
+        return PUBLIC
 
-    def indicator_release_values(
-        principal: Principal,
-    ) -> tuple[dict[tuple[str, str], int], dict[str, str], set[tuple[str, str]]]:
-        """As :func:`indicator_releases`, and the (indicator, level) pairs whose newest
-        release has some value not withheld (from its disclosure summary: no download)."""
-        out: dict[tuple[str, str], int] = {}
-        imported: dict[str, str] = {}
-        with_values: set[tuple[str, str]] = set()
-        for r in governance.gate.releases(principal):
-            q = json.loads(r.query)
-            if "indicator" in q and "level" in q:
-                key = (q["indicator"], q["level"])
-                if key not in out:
-                    out[key] = r.id
-                    if json.loads(r.disclosure).get("released_rows", 0) > 0:
-                        with_values.add(key)
-                if "imported" in q:
-                    imported.setdefault(q["indicator"], str(q["imported"]))
-        return out, imported, with_values
+
+def _indicator_releases(
+    governance: Governance, principal: Principal
+) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
+    """(indicator, level) → newest release id the principal may read; and imported
+    indicator → its source."""
+    out, imported, _ = _indicator_release_values(governance, principal)
+    return out, imported
+
+
+def _indicator_release_values(
+    governance: Governance, principal: Principal
+) -> tuple[dict[tuple[str, str], int], dict[str, str], set[tuple[str, str]]]:
+    """As :func:`_indicator_releases`, and the (indicator, level) pairs whose newest
+    release has some value not withheld (from its disclosure summary: no download)."""
+    out: dict[tuple[str, str], int] = {}
+    imported: dict[str, str] = {}
+    with_values: set[tuple[str, str]] = set()
+    for r in governance.gate.releases(principal):
+        q = json.loads(r.query)
+        if "indicator" in q and "level" in q:
+            key = (q["indicator"], q["level"])
+            if key not in out:
+                out[key] = r.id
+                if json.loads(r.disclosure).get("released_rows", 0) > 0:
+                    with_values.add(key)
+            if "imported" in q:
+                imported.setdefault(q["indicator"], str(q["imported"]))
+    return out, imported, with_values
+
+
+def _sign_in_routes(router: APIRouter, governance: Governance) -> None:
+    """The home page, signing in (token → cookie, audited) and signing out."""
 
     @router.get("/dashboard", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        principal = who(request)
+        principal = _who(governance, request)
         if principal.is_public:
             return _page("sign_in.html", title="Sign in")
         return RedirectResponse("/dashboard/indicators", status_code=303)
@@ -194,21 +216,27 @@ def dashboard_router(hub: Hub) -> APIRouter:
         response.delete_cookie(COOKIE)
         return response
 
+
+def _boundary_routes(router: APIRouter, settings: Partnership) -> None:
+    """The GeoJSON boundaries of each area level, for the map (public)."""
+
     @router.get("/dashboard/boundaries/{level}.geojson")
     def boundaries(level: str) -> Response:
-        folder = settings.geography.boundaries
-        if level not in LEVEL_NAMES or folder is None:
-            raise NotFoundError(f"no boundaries for {level!r}")
-        path = settings.resolve(folder) / f"{level}.geojson"
-        if not path.exists():
+        path = boundary_file(boundaries_folder(settings), level)
+        if path is None:  # public: the message names no setting
             raise NotFoundError(f"no boundaries for {level!r}")
         return FileResponse(path, media_type="application/geo+json")
+
+
+def _compute_routes(router: APIRouter, hub: Hub) -> None:
+    governance, settings = hub.governance, hub.settings
+    """An analyst's request for an indicator at a level not released yet (through the gate)."""
 
     @router.post("/dashboard/indicators/compute")
     async def compute(request: Request) -> Response:
         from partnerhub.indicators.run import plan_periods, release_indicators
 
-        principal = who(request)
+        principal = _who(governance, request)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         indicator = (form.get("indicator") or [""])[0]
         level = (form.get("level") or ["ward"])[0]
@@ -224,6 +252,83 @@ def dashboard_router(hub: Hub) -> APIRouter:
         query = urlencode({"indicator": indicator, "level": level})
         return RedirectResponse(f"/dashboard/indicators?{query}", status_code=303)
 
+
+def _opening_indicator(
+    library: list[Any],
+    available: dict[tuple[str, str], int],
+    with_values: set[tuple[str, str]],
+) -> Any:
+    """The indicator the page opens on: one with released values (not all withheld), in
+    library order; else one released; else the first."""
+    valued = {i for (i, _lvl) in with_values}
+    released_ids = {i for (i, _lvl) in available}
+    return next(
+        (s for s in library if s.id in valued),
+        next((s for s in library if s.id in released_ids), library[0] if library else None),
+    )
+
+
+def _opening_level(
+    spec: Any, available: dict[tuple[str, str], int], with_values: set[tuple[str, str]]
+) -> str:
+    """The level the page opens on: the most local level with values, else released, else
+    ward."""
+    valued_levels = {lvl for (i, lvl) in with_values if spec and i == spec.id}
+    released = {lvl for (i, lvl) in available if spec and i == spec.id}
+    return next(
+        (lvl for lvl in LEVEL_NAMES if lvl in valued_levels),
+        next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward"),
+    )
+
+
+def _release_view(
+    content: str, spec: Any, level: str, period: str | None, area: str | None
+) -> dict[str, Any]:
+    """What the indicator page shows of one release (its CSV ``content``): the periods and
+    areas to pick from, the table of the period, and the charts' data."""
+    frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+    rows = chart_rows(frame)
+    periods = list(dict.fromkeys(frame["Time period"]))
+    period = period if period in periods else periods[-1]
+    current = frame[frame["Time period"] == period]
+    areas = list(dict.fromkeys(zip(frame["Area Code"], frame["Area Name"], strict=True)))
+    area = area if area in dict(areas) else None
+    selected = rows[rows["period"] == period]
+    values = {
+        r.area_code: {"value": r.value, "name": r.area_name, "compared": r.compared}
+        for r in selected.itertuples(index=False)
+    }
+    funnel = funnel_chart(current, spec)
+    return {
+        "funnel": funnel is not None,
+        "periods": periods,
+        "period": period,
+        "areas": areas,
+        "area": area,
+        "table": current.assign(
+            **{"Area Type": current["Area Type"].map(lambda t: LEVEL_NAMES.get(t, t))}
+        ).to_dict("records"),
+        "columns": list(frame.columns[2:]),
+        "data": json.dumps(
+            {
+                "level": level,
+                "values": values,
+                "selected": area,
+                "trend": trend_chart(rows, area, None) if area else None,
+                "compare": compare_chart(selected, None, spec.unit),
+                "funnel": funnel,
+                "link": "/dashboard/indicators?"
+                + urlencode({"indicator": spec.id, "level": level, "period": period}),
+            },
+            allow_nan=False,
+            default=str,
+        ).replace("</", "<\\/"),
+    }
+
+
+def _indicator_routes(router: APIRouter, governance: Governance) -> None:
+    """The indicator page: an indicator at a level and period — map, table, trend, funnel."""
+
     @router.get("/dashboard/indicators", response_class=HTMLResponse)
     def indicators(
         request: Request,
@@ -232,11 +337,11 @@ def dashboard_router(hub: Hub) -> APIRouter:
         period: str | None = None,
         area: str | None = None,
     ) -> HTMLResponse:
-        principal = who(request)
+        principal = _who(governance, request)
         refused = _refused(principal, "indicators")
         if refused is not None:
             return refused
-        available, sources, with_values = indicator_release_values(principal)
+        available, sources, with_values = _indicator_release_values(governance, principal)
         computed = load_library()
         library: list[Any] = [*computed, *_imported_views(sources)]
         if indicator:
@@ -251,20 +356,10 @@ def dashboard_router(hub: Hub) -> APIRouter:
                     "the indicators page.",
                     back="/dashboard/indicators",
                 )
-        else:  # open on an indicator with released values (not all withheld), in library order
-            valued = {i for (i, _lvl) in with_values}
-            released_ids = {i for (i, _lvl) in available}
-            spec = next(
-                (s for s in library if s.id in valued),
-                next((s for s in library if s.id in released_ids), library[0] if library else None),
-            )
-        if level not in LEVEL_NAMES:  # the most local level with values, released, else ward
-            valued_levels = {lvl for (i, lvl) in with_values if spec and i == spec.id}
-            released = {lvl for (i, lvl) in available if spec and i == spec.id}
-            level = next(
-                (lvl for lvl in LEVEL_NAMES if lvl in valued_levels),
-                next((lvl for lvl in LEVEL_NAMES if lvl in released), "ward"),
-            )
+        else:
+            spec = _opening_indicator(library, available, with_values)
+        if level not in LEVEL_NAMES:
+            level = _opening_level(spec, available, with_values)
         context: dict[str, Any] = {
             "title": "Indicators",
             "principal": principal,
@@ -282,58 +377,25 @@ def dashboard_router(hub: Hub) -> APIRouter:
         if spec is None or release_id is None:
             return _page("indicators.html", **context, release=None)
         release = governance.gate.download(principal, release_id)
-        frame = pd.read_csv(io.StringIO(release.content), dtype=str, keep_default_na=False)
-        rows = chart_rows(frame)
-        periods = list(dict.fromkeys(frame["Time period"]))
-        period = period if period in periods else periods[-1]
-        current = frame[frame["Time period"] == period]
-        areas = list(dict.fromkeys(zip(frame["Area Code"], frame["Area Name"], strict=True)))
-        area = area if area in dict(areas) else None
-        selected = rows[rows["period"] == period]
-        values = {
-            r.area_code: {"value": r.value, "name": r.area_name, "compared": r.compared}
-            for r in selected.itertuples(index=False)
-        }
-        funnel = funnel_chart(current, spec)
-        context.update(
-            funnel=funnel is not None,
-            release=release,
-            periods=periods,
-            period=period,
-            areas=areas,
-            area=area,
-            table=current.assign(
-                **{"Area Type": current["Area Type"].map(lambda t: LEVEL_NAMES.get(t, t))}
-            ).to_dict("records"),
-            columns=list(frame.columns[2:]),
-            data=json.dumps(
-                {
-                    "level": level,
-                    "values": values,
-                    "selected": area,
-                    "trend": trend_chart(rows, area, None) if area else None,
-                    "compare": compare_chart(selected, None, spec.unit),
-                    "funnel": funnel,
-                    "link": "/dashboard/indicators?"
-                    + urlencode({"indicator": spec.id, "level": level, "period": period}),
-                },
-                allow_nan=False,
-                default=str,
-            ).replace("</", "<\\/"),
-        )
+        context["release"] = release
+        context.update(_release_view(release.content, spec, level, period, area))
         return _page("indicators.html", **context)
+
+
+def _area_routes(router: APIRouter, governance: Governance) -> None:
+    """The area profile: one area, every indicator released at its level."""
 
     @router.get("/dashboard/areas", response_class=HTMLResponse)
     def area_profile(
         request: Request, level: str = "ward", area: str | None = None
     ) -> HTMLResponse:
         """One area, every indicator released at its level: the spine chart and its table."""
-        principal = who(request)
+        principal = _who(governance, request)
         refused = _refused(principal, "areas")
         if refused is not None:
             return refused
         level = level if level in LEVEL_NAMES else "ward"
-        available, sources = indicator_releases(principal)
+        available, sources = _indicator_releases(governance, principal)
         shown: list[Any] = [*load_library(), *_imported_views(sources)]
         by_id = {s.id: s for s in shown}
         releases = []
@@ -363,5 +425,3 @@ def dashboard_router(hub: Hub) -> APIRouter:
             ).replace("</", "<\\/"),
         }
         return _page("areas.html", **context)
-
-    return router

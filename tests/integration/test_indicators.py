@@ -1,6 +1,7 @@
 """The indicator engine on real stores: every spec of the library equals the pandas reference
-(tests/spec/reference.py, written apart from the compiler) for every area and period, and
-DuckDB and PostgreSQL give identical results."""
+(tests/spec/reference.py on the cohort room's reference engine, both written apart from the
+compiler and the cohort planner) for every area and period, and DuckDB and PostgreSQL give
+identical results."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from partnerhub.geography import (
     best_fit,
     decile_code,
     level_names,
+    listed_parents,
     one_of,
     roll_up,
     with_comparators,
@@ -122,6 +123,27 @@ def test_area_parents_by_weight() -> None:
     assert parents["A"] == parents["B"] == parents[decile_code(10)] == "C1"
     weighted = area_parents(parts, parts["numerator"], "C1")
     assert weighted["m1"] == "B"  # 4 of its 7 events in B
+
+
+def test_listed_parents_from_the_area_list() -> None:
+    """The same rule as area_parents, read from the partnership's area list: a district's
+    parent is the county, a smaller area's its district (as listed), the county has none."""
+    areas = pd.DataFrame(
+        {
+            "level": ["county", "lad", "lad", "ward", "lsoa", "oa", "msoa", "parish"],
+            "code": ["C1", "A", "B", "w1", "l1", "o1", "m1", "p1"],
+            "lad_code": ["", "A", "B", "B", "A", "A", "B", "A"],
+        }
+    )
+    assert listed_parents(areas) == {
+        "A": "C1",
+        "B": "C1",
+        "w1": "B",
+        "l1": "A",
+        "o1": "A",
+        "m1": "B",
+        "p1": "A",  # a level not known to PartnerHub: compared with its district
+    }
 
 
 def test_gate_indicators_and_web_take_their_levels_from_geography() -> None:
