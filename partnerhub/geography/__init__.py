@@ -50,7 +50,12 @@ _LAZY = {
     "AREA_FIELDS": "lookup",
     "PostcodeLookup": "lookup",
     "load_postcode_lookup": "lookup",
+    "TOTAL": "rollup",
+    "UNRESOLVED": "rollup",
     "area_parents": "rollup",
+    "areas_in_order": "rollup",
+    "district_parents": "rollup",
+    "sum_to_parents": "rollup",
     "best_fit": "rollup",
     "decile_code": "rollup",
     "is_decile_code": "rollup",
@@ -61,11 +66,16 @@ if TYPE_CHECKING:
     from partnerhub.geography.areas import Areas, partnership_areas
     from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
     from partnerhub.geography.rollup import (
+        TOTAL,
+        UNRESOLVED,
         area_parents,
+        areas_in_order,
         best_fit,
         decile_code,
+        district_parents,
         is_decile_code,
         roll_up,
+        sum_to_parents,
     )
 
 
@@ -98,6 +108,8 @@ __all__ = [
     "REGION",
     "SYNTHETIC_FIRST",
     "SYNTHETIC_LAST",
+    "TOTAL",
+    "UNRESOLVED",
     "WARD",
     "Areas",
     "CountLevel",
@@ -105,8 +117,10 @@ __all__ = [
     "PostcodeLookup",
     "area_field",
     "area_parents",
+    "areas_in_order",
     "best_fit",
     "decile_code",
+    "district_parents",
     "is_decile_code",
     "is_synthetic_code",
     "level_names",
@@ -116,6 +130,7 @@ __all__ = [
     "one_of",
     "partnership_areas",
     "roll_up",
+    "sum_to_parents",
     "synthetic_code",
     "with_comparators",
 ]
