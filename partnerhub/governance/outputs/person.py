@@ -35,22 +35,22 @@ def _checked_fields(names: tuple[str, ...]) -> None:
 @dataclass(frozen=True)
 class PersonNotification:
     """A life event about one person (``event``, from ``partner``/``dataset``) for the
-    requester's partner: ``build`` finds the record in the vault scoped to ``fields``."""
+    requester's partner: ``build`` finds the record in the vault scoped to ``names``."""
 
     kind: ClassVar[str] = "person_notification"
     authorised_as: ClassVar[str] = "person_notification"
     event: str
     partner: str
     dataset: str
-    fields_: tuple[str, ...]
+    names: tuple[str, ...]  # the fields sent (beside the record key)
     build: Callable[[Vault], pd.DataFrame]
     purpose: str = "direct_care"
 
     def __post_init__(self) -> None:
-        _checked_fields(self.fields_)
+        _checked_fields(self.names)
 
     def fields(self, dataset_tables: Mapping[tuple[str, str], str]) -> list[tuple[str, str, str]]:
-        return DatasetFields(self.partner, self.dataset, self.fields_).fields(dataset_tables)
+        return DatasetFields(self.partner, self.dataset, self.names).fields(dataset_tables)
 
     def produce(self, context: BuildContext) -> Output:
         rows: pd.DataFrame = context.build(self.build)
@@ -61,19 +61,19 @@ class PersonNotification:
                 f"a person notification is about exactly one record; the builder found "
                 f"{len(rows)} — nothing was sent"
             )
-        missing = [f for f in self.fields_ if f not in rows.columns]
+        missing = [f for f in self.names if f not in rows.columns]
         if missing:
             raise UserError(f"the notification's builder did not return {', '.join(missing)}")
         record = rows.iloc[0]
         body = {"event": self.event, "record_key": str(record["record_key"])}
-        body |= {f: _plain(record[f]) for f in self.fields_}
+        body |= {f: _plain(record[f]) for f in self.names}
         return Output(
             title=f"{self.event}: notification from {self.partner}/{self.dataset}",
             query={
                 "event": self.event,
                 "partner": self.partner,
                 "dataset": self.dataset,
-                "fields": list(self.fields_),
+                "fields": list(self.names),
             },
             provenance=Provenance("events", self.event),
             content=json.dumps(body, sort_keys=True, default=str),
@@ -87,22 +87,22 @@ class PersonNotification:
 @dataclass(frozen=True)
 class OutreachList:
     """The people ``service`` should contact, as records of ``partner``/``dataset`` — for
-    that partner only: ``build`` selects them in the vault scoped to ``fields``."""
+    that partner only: ``build`` selects them in the vault scoped to ``names``."""
 
     kind: ClassVar[str] = "outreach_list"
     authorised_as: ClassVar[str] = "outreach_list"
     service: str
     partner: str
     dataset: str
-    fields_: tuple[str, ...]
+    names: tuple[str, ...]  # the fields sent (beside the record key)
     build: Callable[[Vault], pd.DataFrame]
     purpose: str = "outreach"
 
     def __post_init__(self) -> None:
-        _checked_fields(self.fields_)
+        _checked_fields(self.names)
 
     def fields(self, dataset_tables: Mapping[tuple[str, str], str]) -> list[tuple[str, str, str]]:
-        return DatasetFields(self.partner, self.dataset, self.fields_).fields(dataset_tables)
+        return DatasetFields(self.partner, self.dataset, self.names).fields(dataset_tables)
 
     def produce(self, context: BuildContext) -> Output:
         recipient = context.recipient
@@ -112,7 +112,7 @@ class OutreachList:
                 f"the partner that will contact the people — not to {recipient}"
             )
         rows: pd.DataFrame = context.build(self.build)
-        needed = {"partner", "record_key", *self.fields_} - set(rows.columns)
+        needed = {"partner", "record_key", *self.names} - set(rows.columns)
         if needed:
             raise UserError(
                 f"the outreach list's builder did not return {', '.join(sorted(needed))}"
@@ -123,7 +123,7 @@ class OutreachList:
                 f"the outreach list holds {len(others)} records of other partners; it may list "
                 f"only {self.partner}'s own — nothing was sent"
             )
-        out = rows[["record_key", *self.fields_]].drop_duplicates("record_key")
+        out = rows[["record_key", *self.names]].drop_duplicates("record_key")
         out = out.sort_values("record_key").reset_index(drop=True)
         return Output(
             title=f"Outreach list for {self.service} ({self.partner}/{self.dataset})",
@@ -131,7 +131,7 @@ class OutreachList:
                 "service": self.service,
                 "partner": self.partner,
                 "dataset": self.dataset,
-                "fields": list(self.fields_),
+                "fields": list(self.names),
             },
             provenance=Provenance("outreach", self.service),
             content=out.to_csv(index=False),
