@@ -1,7 +1,8 @@
 """Who may do what: the one table of roles and their permissions.
 
 Every role check — the gate's, the agreements a user sees, the API's and the dashboard's route
-tables — is a lookup here, so a role's reach is read in one place."""
+tables, the CLI's quarantine export, linkage diagnostics and clerical review — is a lookup here,
+so a role's reach is read in one place."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ Permission = Literal[
     "view_status",  # datasets and their loads (counts only)
     "read_audit",  # the audit log and its verification
     "review_pairs",  # clerical review of uncertain record pairs
+    "read_identifiers",  # linkage diagnostics, which show identifier values
+    "read_partner_quarantine",  # export quarantined rows of the user's partner's loads
+    "read_any_quarantine",  # … of any partner's loads
 ]
 PERMISSIONS: tuple[str, ...] = Permission.__args__  # type: ignore[attr-defined]
 
@@ -41,12 +45,27 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "read_release_content",
             "read_agreements",
             "view_status",
+            "read_partner_quarantine",
         }
     ),
     "partner_viewer": frozenset(
-        {"list_releases", "see_partner_releases", "read_release_content", "read_agreements"}
+        {
+            "list_releases",
+            "see_partner_releases",
+            "read_release_content",
+            "read_agreements",
+            "read_partner_quarantine",
+        }
     ),
-    "identity_steward": frozenset({"read_agreements", "see_every_agreement", "review_pairs"}),
+    "identity_steward": frozenset(
+        {
+            "read_agreements",
+            "see_every_agreement",
+            "review_pairs",
+            "read_identifiers",
+            "read_any_quarantine",
+        }
+    ),
     "ig_officer": frozenset(
         {
             "list_releases",

@@ -18,6 +18,10 @@ def test_each_permission_goes_to_the_roles_of_the_agreements_page() -> None:
     assert roles_with("read_agreements") == ROLES
     assert roles_with("view_status") == ("analyst", "ig_officer", "admin")
     assert roles_with("read_audit") == ("ig_officer",)
+    assert roles_with("review_pairs") == ("identity_steward",)
+    assert roles_with("read_identifiers") == ("identity_steward",)
+    assert roles_with("read_partner_quarantine") == ("analyst", "partner_viewer")
+    assert roles_with("read_any_quarantine") == ("identity_steward",)
 
 
 def test_every_role_has_a_row_and_every_permission_a_role() -> None:
