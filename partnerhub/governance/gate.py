@@ -133,8 +133,9 @@ class Gate:
         output_kind: str,
         output: Output,
     ) -> Release:
-        """``released_rows``: rows whose counts were all released (so their values could be
-        derived) — lets a reader skip a release in which everything was withheld."""
+        """Store ``output`` and its audit entry in one transaction. The disclosure JSON's
+        ``released_rows`` (rows whose counts were all released, so their values could be
+        derived) lets a reader skip a release in which everything was withheld."""
         settings = output.settings or agreement.disclosure_settings
         disclosure: dict[str, Any] = {
             "settings": asdict(settings),
