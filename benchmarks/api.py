@@ -175,6 +175,7 @@ def setup(work: Path) -> tuple[Path, str, int]:
     from partnerhub.control import open_control_plane
     from partnerhub.governance import (
         CountQuery,
+        CountTable,
         add_user,
         authenticate,
         issue_token,
@@ -195,7 +196,7 @@ def setup(work: Path) -> tuple[Path, str, int]:
         gov = open_governance(settings, plane, load_key(settings).secret)
         who = authenticate(plane, token)
         query = CountQuery("acute", "spells", "lsoa", "admission_method")
-        release = gov.gate.release_counts(who, query, "service_planning").id
+        release = gov.gate.release(who, CountTable(query, "service_planning")).id
     finally:
         plane.close()
     return config, token, release

@@ -12,6 +12,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ContractError",
+    "DisclosureError",
     "NotFoundError",
     "PartnerHubError",
     "PermissionDeniedError",
@@ -53,6 +54,11 @@ class AuthenticationError(UserError):
 
 class PermissionDeniedError(UserError):
     """The user's role may not do this (API: 403)."""
+
+
+class DisclosureError(UserError):
+    """Disclosure control refuses an output as a whole (too few people or degrees of freedom,
+    more than one person where one is allowed)."""
 
 
 def describe_validation_error(source: str, exc: object) -> str:

@@ -294,12 +294,12 @@ def releases_count(
 ) -> None:
     """Request a count table (analysts): checked against the agreements, disclosure
     controlled, stored and audited."""
-    from partnerhub.governance import CountQuery
+    from partnerhub.governance import CountQuery, CountTable
 
     with _governance(config) as gov:
         who = _who(gov, token, "analyst")
-        release = gov.gate.release_counts(
-            who, CountQuery(partner, dataset, area_level, by), purpose
+        release = gov.gate.release(
+            who, CountTable(CountQuery(partner, dataset, area_level, by), purpose)
         )
         summary = gov.gate.summary(release)
     sup = summary["disclosure"]["suppressed"]
@@ -345,7 +345,7 @@ def demo_governance(config: Path) -> None:
     """Agreements recorded, an analyst and an IG officer added, one release through the gate
     (with its disclosure summary), an expired agreement refusing, and the audit log verified."""
     from partnerhub.errors import PolicyError
-    from partnerhub.governance import CountQuery, add_user, authenticate, issue_token
+    from partnerhub.governance import CountQuery, CountTable, add_user, authenticate, issue_token
     from partnerhub.governance.service import record_agreement_changes
     from partnerhub.governance.users import operator
 
@@ -354,9 +354,8 @@ def demo_governance(config: Path) -> None:
         console.print(f"{len(gov.agreements)} data-sharing agreements ({len(changed)} recorded).")
         add_user(gov.plane, "demo-analyst", "analyst", "asc")
         analyst = authenticate(gov.plane, issue_token(gov.plane, "demo-analyst"))
-        release = gov.gate.release_counts(
-            analyst, CountQuery("asc", "episodes", "msoa", "service_type"), "service_planning"
-        )
+        query = CountQuery("asc", "episodes", "msoa", "service_type")
+        release = gov.gate.release(analyst, CountTable(query, "service_planning"))
         summary = gov.gate.summary(release)
         sup = summary["disclosure"]["suppressed"]
         console.print(
@@ -366,7 +365,7 @@ def demo_governance(config: Path) -> None:
             "recovered from totals; every other count rounded to 5 after cell-key perturbation."
         )
         try:
-            gov.gate.release_counts(analyst, CountQuery("asc", "episodes", "lad"), "research")
+            gov.gate.release(analyst, CountTable(CountQuery("asc", "episodes", "lad"), "research"))
         except PolicyError as exc:
             console.print(f"a research request is refused: {exc}", markup=False)
         problems = gov.audit.verify()
