@@ -171,6 +171,7 @@ def setup(work: Path) -> tuple[Path, str, int]:
     from partnerhub.control import open_control_plane
     from partnerhub.governance import (
         CountQuery,
+        CountTable,
         add_user,
         authenticate,
         issue_token,
@@ -190,7 +191,7 @@ def setup(work: Path) -> tuple[Path, str, int]:
         who = authenticate(plane, token)
         query = CountQuery("acute", "spells", "lsoa", "admission_method")
         with Hub(settings) as hub:
-            release = hub.gate.release_counts(who, query, "service_planning").id
+            release = hub.gate.release(who, CountTable(query, "service_planning")).id
     finally:
         plane.close()
     return config, token, release

@@ -13,6 +13,7 @@ __all__ = [
     "BusyError",
     "ConfigError",
     "ContractError",
+    "DisclosureError",
     "NotFoundError",
     "PartnerHubError",
     "PermissionDeniedError",
@@ -59,6 +60,11 @@ class PermissionDeniedError(UserError):
 class BusyError(UserError):
     """A store is held by a writer (an ingest or a link run) just now; try again when it has
     finished (API: 409)."""
+
+
+class DisclosureError(UserError):
+    """Disclosure control refuses an output as a whole (too few people or degrees of freedom,
+    more than one person where one is allowed)."""
 
 
 def describe_validation_error(source: str, exc: object) -> str:

@@ -489,7 +489,7 @@ def quarantine_cmd(
     They carry the partner's identifiers: it needs a token of that partner's user or of an
     identity steward, and is audited."""
     from partnerhub.errors import AuthenticationError, PermissionDeniedError
-    from partnerhub.governance import authenticate
+    from partnerhub.governance import authenticate, may
     from partnerhub.hub import open_hub
 
     with open_hub(load_partnership(config)) as stores:  # a reader: the control plane only
@@ -502,8 +502,8 @@ def quarantine_cmd(
         found = stores.control.load(load)
         if found is None:
             raise UserError(f"no load {load} — `partnerhub status` lists the loads")
-        own = who.partner == found.partner and who.role in ("analyst", "partner_viewer")
-        if not (own or who.role == "identity_steward"):
+        own = who.partner == found.partner and may(who.role, "read_partner_quarantine")
+        if not (own or may(who.role, "read_any_quarantine")):
             raise PermissionDeniedError(
                 f"load {load} is {found.partner}'s: only {found.partner}'s users or an identity "
                 f"steward may export its quarantined rows; you are "
@@ -638,7 +638,7 @@ def demo(
 def _steward(stores: Any, token: str | None) -> str:
     """The identity steward asking for identifier-bearing diagnostics, or an error."""
     from partnerhub.errors import AuthenticationError, PermissionDeniedError
-    from partnerhub.governance import authenticate
+    from partnerhub.governance import authenticate, may
 
     who = authenticate(stores.control, token)
     if who.is_public:
@@ -646,7 +646,7 @@ def _steward(stores: Any, token: str | None) -> str:
             "--diagnostics shows identifiers: pass an identity steward's --token "
             "(or set PARTNERHUB_TOKEN)"
         )
-    if who.role != "identity_steward":
+    if not may(who.role, "read_identifiers"):
         raise PermissionDeniedError(
             "--diagnostics shows identifiers: only identity stewards may write it, "
             f"not a {who.role}"

@@ -292,12 +292,12 @@ def releases_count(
 ) -> None:
     """Request a count table (analysts): checked against the agreements, disclosure
     controlled, stored and audited."""
-    from partnerhub.governance import CountQuery
+    from partnerhub.governance import CountQuery, CountTable
 
     with _hub(config) as hub:
         who = _who(hub, token, "analyst")
-        release = hub.gate.release_counts(
-            who, CountQuery(partner, dataset, area_level, by), purpose
+        release = hub.gate.release(
+            who, CountTable(CountQuery(partner, dataset, area_level, by), purpose)
         )
         summary = hub.gate.summary(release)
     sup = summary["disclosure"]["suppressed"]
@@ -343,7 +343,7 @@ def demo_governance(config: Path) -> None:
     """Agreements recorded, an analyst and an IG officer added, one release through the gate
     (with its disclosure summary), an expired agreement refusing, and the audit log verified."""
     from partnerhub.errors import PolicyError
-    from partnerhub.governance import CountQuery, add_user, authenticate, issue_token
+    from partnerhub.governance import CountQuery, CountTable, add_user, authenticate, issue_token
     from partnerhub.governance.service import record_agreement_changes
     from partnerhub.governance.users import operator
 
@@ -352,9 +352,8 @@ def demo_governance(config: Path) -> None:
         console.print(f"{len(hub.agreements)} data-sharing agreements ({len(changed)} recorded).")
         add_user(hub.control, "demo-analyst", "analyst", "asc")
         analyst = authenticate(hub.control, issue_token(hub.control, "demo-analyst"))
-        release = hub.gate.release_counts(
-            analyst, CountQuery("asc", "episodes", "msoa", "service_type"), "service_planning"
-        )
+        query = CountQuery("asc", "episodes", "msoa", "service_type")
+        release = hub.gate.release(analyst, CountTable(query, "service_planning"))
         summary = hub.gate.summary(release)
         sup = summary["disclosure"]["suppressed"]
         console.print(
@@ -364,7 +363,7 @@ def demo_governance(config: Path) -> None:
             "recovered from totals; every other count rounded to 5 after cell-key perturbation."
         )
         try:
-            hub.gate.release_counts(analyst, CountQuery("asc", "episodes", "lad"), "research")
+            hub.gate.release(analyst, CountTable(CountQuery("asc", "episodes", "lad"), "research"))
         except PolicyError as exc:
             console.print(f"a research request is refused: {exc}", markup=False)
         problems = hub.audit.verify()

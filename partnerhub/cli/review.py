@@ -34,12 +34,12 @@ _SHOWN = ("partner", "given_name", "family_name", "dob", "sex", "postcode", "nhs
 
 
 def _steward(hub: Hub, token: str | None) -> str:
-    from partnerhub.governance import authenticate
+    from partnerhub.governance import authenticate, may
 
     who = authenticate(hub.control, token)
     if who.is_public:
         raise AuthenticationError("review shows identifiers: pass your --token")
-    if who.role != "identity_steward":
+    if not may(who.role, "review_pairs"):
         raise PermissionDeniedError(f"only identity stewards review pairs; you are {who.role}")
     return who.name
 

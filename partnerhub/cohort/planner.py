@@ -18,7 +18,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from partnerhub.cohort.cell_keys import with_cell_key
 from partnerhub.cohort.nodes import (
     PERSON_FIELDS,
     Cohort,
@@ -28,6 +27,7 @@ from partnerhub.cohort.nodes import (
     Population,
     Selection,
 )
+from partnerhub.disclosure import with_record_cell_key as with_cell_key
 from partnerhub.errors import NotFoundError
 from partnerhub.geography import POSTCODE_LEVELS, area_field
 from partnerhub.schema import table as canonical_table

@@ -122,6 +122,7 @@ class Release(Base):
     """One output that left the vault through the gate, with what permitted it."""
 
     __tablename__ = "release"
+    __table_args__ = (Index("ix_release_capability_subject", "capability", "subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(Text)
@@ -137,6 +138,12 @@ class Release(Base):
     content: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # typed provenance (migration 0007; NULL for releases made before it)
+    capability: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(128), nullable=True)  # indicator, dataset
+    level: Mapped[str | None] = mapped_column(String(32), nullable=True)  # area level
+    period_first: Mapped[str | None] = mapped_column(String(32), nullable=True)  # period label
+    period_last: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class LinkRun(Base):

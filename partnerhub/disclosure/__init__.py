@@ -5,6 +5,20 @@ over hierarchies and margins — are protected by :mod:`.tables`, which also aud
 the way an attacker would. See docs/disclosure.md.
 """
 
+from partnerhub.disclosure.cell_keys import CELL_KEY_COLUMN, cell_key_prefixes, with_record_cell_key
+from partnerhub.disclosure.outputs import (
+    MODEL_COLUMNS,
+    MODEL_DOF_THRESHOLD,
+    MODEL_METRICS,
+    PUBLIC_MIN_POPULATION,
+    PUBLIC_POPULATION_BASE,
+    PUBLIC_ROUNDING_BASE,
+    PUBLIC_THRESHOLD,
+    dof_is_safe,
+    public_count,
+    public_settings,
+    term_is_safe,
+)
 from partnerhub.disclosure.rules import (
     CELL_KEY_MODULUS,
     DOMINANCE_K,
@@ -36,10 +50,18 @@ from partnerhub.disclosure.tables import (
 )
 
 __all__ = [
+    "CELL_KEY_COLUMN",
     "CELL_KEY_MODULUS",
     "DOMINANCE_K",
     "DOMINANCE_N",
+    "MODEL_COLUMNS",
+    "MODEL_DOF_THRESHOLD",
+    "MODEL_METRICS",
     "PERTURBATION_TABLE",
+    "PUBLIC_MIN_POPULATION",
+    "PUBLIC_POPULATION_BASE",
+    "PUBLIC_ROUNDING_BASE",
+    "PUBLIC_THRESHOLD",
     "P_RATIO",
     "ROUNDING_BASE",
     "SUPPRESSED_MARK",
@@ -50,6 +72,8 @@ __all__ = [
     "Suppressed",
     "attacker_interval",
     "cell_key_of",
+    "cell_key_prefixes",
+    "dof_is_safe",
     "dominated",
     "is_primary",
     "p_ratio_fails",
@@ -58,7 +82,11 @@ __all__ = [
     "protect_proportions",
     "protect_published_rows",
     "protect_sums",
+    "public_count",
+    "public_settings",
     "record_cell_key",
     "release_count",
     "round_to_base",
+    "term_is_safe",
+    "with_record_cell_key",
 ]

@@ -52,10 +52,15 @@ _LAZY = {
     "AREA_FIELDS": "lookup",
     "PostcodeLookup": "lookup",
     "load_postcode_lookup": "lookup",
+    "TOTAL": "rollup",
+    "UNRESOLVED": "rollup",
     "area_parents": "rollup",
     "boundaries_folder": "boundaries",
     "boundary_file": "boundaries",
     "read_boundaries": "boundaries",
+    "areas_in_order": "rollup",
+    "district_parents": "rollup",
+    "sum_to_parents": "rollup",
     "best_fit": "rollup",
     "decile_code": "rollup",
     "is_decile_code": "rollup",
@@ -68,12 +73,17 @@ if TYPE_CHECKING:
     from partnerhub.geography.boundaries import boundaries_folder, boundary_file, read_boundaries
     from partnerhub.geography.lookup import AREA_FIELDS, PostcodeLookup, load_postcode_lookup
     from partnerhub.geography.rollup import (
+        TOTAL,
+        UNRESOLVED,
         area_parents,
+        areas_in_order,
         best_fit,
         decile_code,
+        district_parents,
         is_decile_code,
         listed_parents,
         roll_up,
+        sum_to_parents,
     )
 
 
@@ -106,6 +116,8 @@ __all__ = [
     "REGION",
     "SYNTHETIC_FIRST",
     "SYNTHETIC_LAST",
+    "TOTAL",
+    "UNRESOLVED",
     "WARD",
     "Areas",
     "CountLevel",
@@ -113,10 +125,12 @@ __all__ = [
     "PostcodeLookup",
     "area_field",
     "area_parents",
+    "areas_in_order",
     "best_fit",
     "boundaries_folder",
     "boundary_file",
     "decile_code",
+    "district_parents",
     "is_decile_code",
     "is_synthetic_code",
     "level_names",
@@ -128,6 +142,7 @@ __all__ = [
     "partnership_areas",
     "read_boundaries",
     "roll_up",
+    "sum_to_parents",
     "synthetic_code",
     "with_comparators",
 ]

@@ -7,22 +7,29 @@ after, by the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from partnerhub.geography.levels import AREA_LEVELS, LEVELS, area_field
 
 __all__ = [
+    "TOTAL",
+    "UNRESOLVED",
     "area_parents",
+    "areas_in_order",
     "best_fit",
     "decile_code",
+    "district_parents",
     "is_decile_code",
     "listed_parents",
     "roll_up",
+    "sum_to_parents",
 ]
 
 _DECILE = "IMD decile "
+TOTAL = "total"  # the whole partnership, in a count table's hierarchy
+UNRESOLVED = "unresolved"  # rows whose postcode resolved to no area
 
 
 def decile_code(decile: int | str) -> str:
@@ -111,3 +118,53 @@ def roll_up(
         g["area_type"] = "imd_decile"
         frames.append(g.drop(columns="_decile"))
     return pd.concat(frames, ignore_index=True)
+
+
+def district_parents(
+    pairs: pd.DataFrame,
+    area: str,
+    district: str,
+    weight: str,
+    level: str,
+    every_area: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Each area of ``level`` in ``pairs`` (rows of ``area``, ``district``, ``weight``) → its
+    district by best fit, or :data:`TOTAL` when the level is the district itself or either
+    code is :data:`UNRESOLVED`; then every area of ``every_area`` (code → district) not seen,
+    so a table lists the empty areas too."""
+    majority = best_fit(pairs, area, district, weight)
+    parent_of = {
+        a: (d if level != "lad" and UNRESOLVED not in (a, d) else TOTAL)
+        for a, d in zip(majority[area], majority[district], strict=True)
+    }
+    for code, d in (every_area or {}).items():
+        parent_of.setdefault(code, d if level != "lad" else TOTAL)
+    return parent_of
+
+
+def sum_to_parents(
+    rows: Iterable[tuple[str, Hashable, Sequence[int]]], parent_of: Mapping[str, str]
+) -> dict[tuple[str, Hashable], list[int]]:
+    """Additive values (counts, cell-key sums) of (area, category, values) rows summed to the
+    area, its district (unless its parent is the total) and the total, per category."""
+    cells: dict[tuple[str, Hashable], list[int]] = {}
+
+    def add(area: str, category: Hashable, values: Sequence[int]) -> None:
+        c = cells.setdefault((area, category), [0] * len(values))
+        for i, v in enumerate(values):
+            c[i] += v
+
+    for area, category, values in rows:
+        parent = parent_of[area]
+        add(area, category, values)
+        if parent != TOTAL:
+            add(parent, category, values)
+        add(TOTAL, category, values)
+    return cells
+
+
+def areas_in_order(parent_of: Mapping[str, str]) -> list[str]:
+    """The areas of a count table in their order: the areas, the districts above them, the
+    total."""
+    districts = set(parent_of.values()) - {TOTAL}
+    return sorted(parent_of) + sorted(districts - set(parent_of)) + [TOTAL]

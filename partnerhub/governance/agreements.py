@@ -37,7 +37,9 @@ __all__ = [
 Purpose = Literal[
     "performance_management", "service_planning", "direct_care", "outreach", "research"
 ]
-OutputKind = Literal["aggregate", "model_summary", "person_notification", "outreach_list"]
+OutputKind = Literal[
+    "aggregate", "model_summary", "person_notification", "outreach_list", "public_figure"
+]
 PURPOSES: tuple[str, ...] = Purpose.__args__  # type: ignore[attr-defined]
 OUTPUT_KINDS: tuple[str, ...] = OutputKind.__args__  # type: ignore[attr-defined]
 _ID = r"^[a-z][a-z0-9_-]*$"

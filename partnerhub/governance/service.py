@@ -20,6 +20,7 @@ from partnerhub.governance.agreements import Agreement, load_agreements
 from partnerhub.governance.audit import AuditLog, audit_key
 from partnerhub.governance.gate import Gate
 from partnerhub.governance.logins import FailedLogins
+from partnerhub.governance.roles import may
 from partnerhub.governance.users import Principal, TokenCache, authenticate
 from partnerhub.vault import Vault
 
@@ -72,7 +73,7 @@ class Governance:
         return authenticate(self.plane, token, self.tokens)
 
     def visible_agreements(self, who: Principal) -> list[Agreement]:
-        if who.role in ("ig_officer", "admin", "identity_steward"):
+        if may(who.role, "see_every_agreement"):
             return list(self.agreements)
         return [a for a in self.agreements if who.partner in a.parties]
 

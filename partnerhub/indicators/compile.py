@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 
 from partnerhub.cohort import AREA_KEYS, PERSON_FIELDS, Periods, Planner, PopulationCache, Reader
 from partnerhub.cohort import missing_sources as _missing
-from partnerhub.cohort.cell_keys import with_cell_key
+from partnerhub.disclosure import with_record_cell_key as with_cell_key
 from partnerhub.errors import NotFoundError
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.spec import IndicatorSpec, Population, Selection

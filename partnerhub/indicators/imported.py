@@ -9,7 +9,7 @@ dashboard, same gate).
 :func:`read_imported` reads and checks such a file completely before anything is stored: a
 file with any bad row is refused with one line naming the file, the row and the column, and
 what to fix (nothing is half-loaded). The result is one table per area level, ready for
-:meth:`partnerhub.governance.Gate.release_table`.
+:meth:`partnerhub.governance.Gate.release` (a :class:`~partnerhub.governance.PublishedTable`).
 """
 
 from __future__ import annotations

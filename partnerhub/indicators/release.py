@@ -4,7 +4,7 @@ derived from it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +15,7 @@ from partnerhub.disclosure import SUPPRESSED_MARK, Hierarchy
 from partnerhub.errors import UserError
 from partnerhub.geography import INDICATOR_LEVELS, Areas, one_of, with_comparators
 from partnerhub.governance import Gate, Principal
-from partnerhub.governance.gate import AggregateTable
+from partnerhub.governance.outputs import AggregateTable, ComputedTable, Provenance
 from partnerhub.indicators.compile import PopulationCache
 from partnerhub.indicators.compute import compute_parts, finish, parents, roll_up
 from partnerhub.indicators.coverage import coverage
@@ -28,6 +28,7 @@ __all__ = [
     "FINGERTIPS_COLUMNS",
     "RELEASE_LEVELS",
     "Calculation",
+    "IndicatorQuery",
     "calculate",
     "default_periods",
     "fingertips",
@@ -240,6 +241,17 @@ def aggregate_for(calc: Calculation, level: str) -> AggregateTable:
     )
 
 
+@dataclass(frozen=True)
+class IndicatorQuery:
+    """An indicator spec as the gate's declarative query: the fields it reads
+    (:func:`used_fields`) are the fields its release is authorised to read."""
+
+    spec: IndicatorSpec
+
+    def fields(self, dataset_tables: Mapping[tuple[str, str], str]) -> list[tuple[str, str, str]]:
+        return used_fields(self.spec, dict(dataset_tables))
+
+
 def release_indicator(
     gate: Gate,
     principal: Principal,
@@ -250,8 +262,7 @@ def release_indicator(
     areas: Areas,
 ) -> object:
     """Release ``spec`` at ``level`` for ``periods`` through the gate (policy check,
-    computed in the vault, disclosure control, stored, audited)."""
-    fields = used_fields(spec, gate.dataset_tables)
+    computed in the vault scoped to the spec's fields, disclosure control, stored, audited)."""
 
     def build(vault: Vault) -> AggregateTable:
         calc = calculate(vault, spec, periods, areas)
@@ -264,7 +275,9 @@ def release_indicator(
         "level": level,
         "periods": [p.label for p in periods],
     }
-    return gate.release_aggregate(principal, purpose, title, fields, query, build)
+    provenance = Provenance("indicators", spec.id, level, (periods[0].label, periods[-1].label))
+    request = ComputedTable(IndicatorQuery(spec), build, purpose, title, query, provenance)
+    return gate.release(principal, request)
 
 
 def data_extent(vault: Vault, spec: IndicatorSpec) -> tuple[date, date] | None:

@@ -11,6 +11,7 @@ from partnerhub.config import Partnership
 from partnerhub.errors import UserError
 from partnerhub.geography import Areas
 from partnerhub.governance import Gate, Principal
+from partnerhub.governance.outputs import Provenance, PublishedTable
 from partnerhub.hub import Hub
 from partnerhub.indicators.imported import read_imported
 from partnerhub.indicators.national_set import importable_indicator
@@ -96,17 +97,7 @@ def import_indicator(
     out = []
     for level, table in imported.levels.items():
         periods = list(dict.fromkeys(table["Time period"]))
-        release = gate.release_table(
-            principal,
-            purpose,
-            f"{ni.id} {ni.title}: by {level} (imported: {imported.source})",
-            {
-                "indicator": ni.id,
-                "level": level,
-                "imported": imported.source,
-                "file": path.name,
-                "polarity": polarity,
-            },
+        request = PublishedTable(
             table,
             counts=("Count", "Denominator"),
             dependent=(
@@ -115,7 +106,18 @@ def import_indicator(
                 "Upper CI 95.0 limit",
                 "Compared to parent",
             ),
+            purpose=purpose,
+            title=f"{ni.id} {ni.title}: by {level} (imported: {imported.source})",
+            query={
+                "indicator": ni.id,
+                "level": level,
+                "imported": imported.source,
+                "file": path.name,
+                "polarity": polarity,
+            },
+            provenance=Provenance("indicators", ni.id, level, (str(periods[0]), str(periods[-1]))),
         )
+        release = gate.release(principal, request)
         summary = gate.summary(release)
         summary.update(indicator=ni.id, level=level, periods=[periods[0], periods[-1]])
         out.append(summary)

@@ -2,6 +2,7 @@
 (DuckDB file by default, PostgreSQL through the same code); and the separate identity store."""
 
 from partnerhub.vault.backend import Backend, DuckDBBackend, PostgresBackend, connect_backend
+from partnerhub.vault.scoped import ScopedVault
 from partnerhub.vault.stores import CURRENT_TABLE, IdentityStore, TableCount, Vault, vault_columns
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "DuckDBBackend",
     "IdentityStore",
     "PostgresBackend",
+    "ScopedVault",
     "TableCount",
     "Vault",
     "connect_backend",

@@ -30,9 +30,12 @@ from partnerhub.errors import (
 from partnerhub.geography import CountLevel
 from partnerhub.governance import (
     PUBLIC,
+    ROLES,
     CountQuery,
+    CountTable,
     Governance,
     Principal,
+    roles_with,
     token_id_of,
 )
 from partnerhub.hub import Hub
@@ -40,20 +43,21 @@ from partnerhub.web.dashboard import STATIC, VENDOR, dashboard_router
 
 __all__ = ["ACCESS", "create_app"]
 
-ALL_ROLES = ("analyst", "partner_viewer", "identity_steward", "ig_officer", "admin")
-# route → roles allowed (public routes: "public"). The authorisation test enumerates this.
+ALL_ROLES = ROLES
+# route → roles allowed (public routes: "public"), from the permission table of
+# partnerhub.governance.roles. The authorisation test enumerates this.
 ACCESS: dict[str, tuple[str, ...]] = {
     "GET /api/health": ("public", *ALL_ROLES),
     "GET /api/me": ALL_ROLES,
-    "GET /api/status": ("analyst", "ig_officer", "admin"),
-    "GET /api/agreements": ALL_ROLES,
-    "GET /api/agreements/{agreement_id}": ALL_ROLES,
-    "GET /api/releases": ("analyst", "partner_viewer", "ig_officer", "admin"),
-    "POST /api/releases": ("analyst",),
-    "GET /api/releases/{release_id}": ("analyst", "partner_viewer", "ig_officer", "admin"),
-    "GET /api/releases/{release_id}/content": ("analyst", "partner_viewer", "ig_officer"),
-    "GET /api/audit": ("ig_officer",),
-    "GET /api/audit/verify": ("ig_officer",),
+    "GET /api/status": roles_with("view_status"),
+    "GET /api/agreements": roles_with("read_agreements"),
+    "GET /api/agreements/{agreement_id}": roles_with("read_agreements"),
+    "GET /api/releases": roles_with("list_releases"),
+    "POST /api/releases": roles_with("request_release"),
+    "GET /api/releases/{release_id}": roles_with("list_releases"),
+    "GET /api/releases/{release_id}/content": roles_with("read_release_content"),
+    "GET /api/audit": roles_with("read_audit"),
+    "GET /api/audit/verify": roles_with("read_audit"),
 }
 
 
@@ -224,7 +228,7 @@ def _release_routes(app: FastAPI, governance: Governance, allow: Allow) -> None:
         query = CountQuery(
             body.partner, body.dataset, body.area_level, body.by, body.date_from, body.date_to
         )
-        release = governance.gate.release_counts(who, query, body.purpose, body.title)
+        release = governance.gate.release(who, CountTable(query, body.purpose, body.title))
         return governance.gate.summary(release)
 
     @app.get("/api/releases/{release_id}", tags=["releases"], responses=_ERRORS)
@@ -232,7 +236,7 @@ def _release_routes(app: FastAPI, governance: Governance, allow: Allow) -> None:
         who: Annotated[Principal, Depends(allow("GET /api/releases/{release_id}"))],
         release_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     ) -> dict[str, Any]:
-        return governance.gate.summary(governance.gate.release(who, release_id))
+        return governance.gate.summary(governance.gate.read_release(who, release_id))
 
     @app.get("/api/releases/{release_id}/content", tags=["releases"], responses=_ERRORS)
     def release_content(

@@ -33,7 +33,7 @@ from partnerhub.geography import (
     level_phrases,
     level_plurals,
 )
-from partnerhub.governance import PUBLIC, Governance, Principal, token_id_of
+from partnerhub.governance import PUBLIC, Governance, Principal, may, roles_with, token_id_of
 from partnerhub.hub import Hub
 from partnerhub.indicators.charts import (
     chart_rows,
@@ -52,16 +52,16 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 VENDOR = STATIC / "vendor"
 COOKIE = "partnerhub_token"
-_READERS = ("analyst", "partner_viewer", "ig_officer")
-# page → roles allowed (tests enumerate it)
+_READERS = roles_with("read_release_content")  # pages show releases' content
+# page → roles allowed (tests enumerate it), from partnerhub.governance.roles
 PAGES: dict[str, tuple[str, ...]] = {
-    "GET /dashboard": ("public", "analyst", "partner_viewer", "ig_officer", "admin"),
+    "GET /dashboard": ("public", *roles_with("list_releases")),
     "POST /dashboard/sign-in": ("public",),
     "POST /dashboard/sign-out": ("public",),
     "GET /dashboard/sign-out": ("public",),
     "GET /dashboard/indicators": _READERS,
     "GET /dashboard/areas": _READERS,
-    "POST /dashboard/indicators/compute": ("analyst",),
+    "POST /dashboard/indicators/compute": roles_with("request_release"),
     "GET /dashboard/boundaries/{level}.geojson": ("public",),
 }
 # the names people read (never the internal codes "lsoa", "lad", ...): in a picker, in a
@@ -367,7 +367,7 @@ def _indicator_routes(router: APIRouter, governance: Governance) -> None:
             "spec": spec,
             "levels": LEVEL_NAMES,
             "level": level,
-            "can_compute": principal.role == "analyst" and spec in computed,
+            "can_compute": may(principal.role, "request_release") and spec in computed,
             "available": [
                 LEVEL_NAMES.get(lvl, lvl)
                 for lvl in sorted({lvl for (i, lvl) in available if spec and i == spec.id})

@@ -27,8 +27,61 @@ def test_migrations_build_exactly_the_models(url: str, tmp_path: Path) -> None:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             version = MigrationContext.configure(connection).get_current_revision()
         assert diff == []
-        assert version == "0006"
+        assert version == "0007"
         plane.migrate()  # idempotent
+    finally:
+        plane.close()
+
+
+def test_release_provenance_migration_keeps_earlier_releases(url: str, tmp_path: Path) -> None:
+    """0006 → 0007 on a control plane holding a release: the release survives untouched, its
+    provenance columns empty; a release made after it carries its provenance."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from partnerhub.control.plane import _MIGRATIONS, sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(url, tmp_path))
+    (tmp_path / "control").mkdir(exist_ok=True)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    row = {
+        "title": "t",
+        "requester": "a",
+        "recipient": "acute",
+        "purpose": "research",
+        "output_kind": "aggregate",
+        "agreement_id": "x",
+        "agreement_sha256": "0" * 64,
+        "query": "{}",
+        "disclosure": "{}",
+        "media_type": "text/csv",
+        "content": "a,b\n",
+        "content_sha256": "1" * 64,
+        "created_at": pd.Timestamp("2026-01-01").to_pydatetime(),
+    }
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+        names = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        connection.execute(text(f"INSERT INTO release ({names}) VALUES ({marks})"), row)
+    engine.dispose()
+    plane = open_control_plane(url, tmp_path)  # migrates to the newest
+    try:
+        with plane.engine.connect() as connection:
+            got = connection.execute(
+                text(
+                    "SELECT title, content, capability, subject, level, period_first, "
+                    "period_last FROM release"
+                )
+            ).one()
+        assert tuple(got) == ("t", "a,b\n", None, None, None, None, None)
+        with plane.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")  # and back, for an operator who must
+            command.upgrade(config, "head")
     finally:
         plane.close()
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from partnerhub.cli import main
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
-from partnerhub.governance import CountQuery, add_user, authenticate, issue_token
+from partnerhub.governance import CountQuery, CountTable, add_user, authenticate, issue_token
 from partnerhub.hub import Hub
 from partnerhub.web import ACCESS, create_app
 from tests.integration.conftest import duckdb_text
@@ -78,11 +78,11 @@ def world(tmp_path_factory: pytest.TempPathFactory, synthetic_partnership: Path)
     for name, partner in (("analyst_acute", "acute"), ("analyst_police", "police")):
         who = authenticate(plane, tokens[name])
         query = CountQuery("acute", "spells", "lsoa", "admission_method")
-        releases[partner] = gov.gate.release_counts(who, query, "service_planning").id
+        releases[partner] = gov.gate.release(who, CountTable(query, "service_planning")).id
     past = Hub(settings, today=lambda: date(2024, 6, 1))
     who = authenticate(plane, tokens["analyst_acute"])
-    releases["expired"] = past.gate.release_counts(
-        who, CountQuery("acute", "spells", "msoa"), "research"
+    releases["expired"] = past.gate.release(
+        who, CountTable(CountQuery("acute", "spells", "msoa"), "research")
     ).id
     gov.close()
     past.close()

@@ -6,8 +6,9 @@ One small synthetic partnership is generated, ingested and linked once; Hypothes
 an indicator, a level and how many rows of the indicator's extract survive (none, a few, or a
 dozen chosen at random). The rows are deleted inside a transaction that is rolled back, so
 each example starts from the whole partnership. The release is built as the gate builds it:
-counts in the vault, disclosure control, the Fingertips table derived from the protected
-counts.
+counts in a vault scoped to the spec's fields, disclosure control, the Fingertips table
+derived from the protected counts. Every spec of the library also computes the same through
+the scoped view as through the whole vault.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from partnerhub.config import load_partnership
 from partnerhub.disclosure import DisclosureSettings
-from partnerhub.governance.gate import _protect_aggregate
+from partnerhub.governance.outputs import protect_aggregate
 from partnerhub.identity import link_partnership
 from partnerhub.identity.people import publish_people
 from partnerhub.indicators.release import (
@@ -32,12 +33,14 @@ from partnerhub.indicators.release import (
     aggregate_for,
     calculate,
     default_periods,
+    true_values,
+    used_fields,
 )
 from partnerhub.indicators.run import areas_of
 from partnerhub.indicators.spec import IndicatorSpec, Selection, load_library
 from partnerhub.ingest.load import Stores, ingest_all, open_stores
 from partnerhub.synth.partnership import MIN_PEOPLE, generate
-from partnerhub.vault import Vault
+from partnerhub.vault import ScopedVault, Vault
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +89,29 @@ def _thin(vault: Vault, spec: IndicatorSpec, keep: int, seed: int) -> None:
             vault.backend.execute(f"DELETE FROM {table} WHERE record_key IN ({marks})", chunk)
 
 
+def _scoped(stores: Stores, spec: IndicatorSpec) -> ScopedVault:
+    """The vault as the gate gives it to the spec's builder: its fields only."""
+    tables = {(d.partner, d.dataset): d.table_name for d in stores.control.datasets()}
+    return ScopedVault(stores.vault, used_fields(spec, tables), tables)
+
+
+@pytest.mark.parametrize("spec_id", sorted(LIBRARY))
+def test_every_spec_computes_the_same_through_the_scoped_vault(
+    stores: Stores, spec_id: str
+) -> None:
+    """The compiler runs unchanged on the view the gate gives it (the spec's fields only),
+    with and without the population cache, and gets the whole vault's numbers."""
+    spec = LIBRARY[spec_id]
+    periods = default_periods(spec, FIRST, LAST)
+    areas = areas_of(stores.settings)
+    whole = true_values(calculate(stores.vault, spec, periods, areas))
+    scoped = _scoped(stores, spec)
+    pd.testing.assert_frame_equal(true_values(calculate(scoped, spec, periods, areas)), whole)
+    cached = true_values(calculate(scoped, spec, periods, areas, {}))
+    pd.testing.assert_frame_equal(cached, whole)
+    assert len(whole) > 0
+
+
 @given(
     spec_id=st.sampled_from(sorted(LIBRARY)),
     level=st.sampled_from(RELEASE_LEVELS),
@@ -110,9 +136,9 @@ def test_every_indicator_releases_whatever_survives_of_its_extract(
     try:
         with vault.backend.transaction():
             _thin(vault, spec, keep, seed)
-            calc = calculate(vault, spec, periods, areas_of(stores.settings))
+            calc = calculate(_scoped(stores, spec), spec, periods, areas_of(stores.settings))
             table = aggregate_for(calc, level)
-            protected, _ = _protect_aggregate(table, DisclosureSettings())
+            protected, _ = protect_aggregate(table, DisclosureSettings())
             out = table.derive(protected)
             raise _Rollback
     except _Rollback:

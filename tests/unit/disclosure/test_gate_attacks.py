@@ -1,6 +1,6 @@
-"""The attack suite, continued: attacks on the gate's ad-hoc counts (``Gate.release_counts``,
-also ``POST /api/releases``) over a real small partnership, by an analyst who may ask for as
-many releases as they like.
+"""The attack suite, continued: attacks on the gate's ad-hoc counts (``Gate.release`` of a
+``CountTable``, also ``POST /api/releases``) over a real small partnership, by an analyst who
+may ask for as many releases as they like.
 
 - **Overlapping windows**: ask for the same count over [s, T.start) and [s, T.end) for many
   start days s; each difference is the count of T plus noise that differs from window to
@@ -30,6 +30,7 @@ from partnerhub.disclosure import SUPPRESSED_MARK
 from partnerhub.errors import UserError
 from partnerhub.governance import (
     CountQuery,
+    CountTable,
     Principal,
     add_user,
     authenticate,
@@ -78,7 +79,7 @@ def _release(world: World, first: date | None, last: date | None) -> dict[str, s
     """Area code → released count (or [c]); None when the gate refuses the window."""
     query = CountQuery("acute", "spells", LEVEL, None, first, last)
     try:
-        release = world.gov.gate.release_counts(world.analyst, query, PURPOSE)
+        release = world.gov.gate.release(world.analyst, CountTable(query, PURPOSE))
     except UserError:
         return None
     frame = pd.read_csv(io.StringIO(release.content), dtype=str, keep_default_na=False)
@@ -145,7 +146,7 @@ def _other_quarters() -> list:
 def test_a_refused_window_names_the_periods_allowed(world: World) -> None:
     query = CountQuery("acute", "spells", LEVEL, None, date(2023, 4, 2), date(2023, 6, 30))
     with pytest.raises(UserError, match=r"2023/24 = 2023-04-01 to 2024-03-31") as e:
-        world.gov.gate.release_counts(world.analyst, query, PURPOSE)
+        world.gov.gate.release(world.analyst, CountTable(query, PURPOSE))
     assert "2023/24 Q1 = 2023-04-01 to 2023-06-30" in str(e.value)
 
 
