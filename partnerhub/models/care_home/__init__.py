@@ -13,6 +13,7 @@ from partnerhub.models.care_home.evaluate import (
     calibration,
     calibration_table,
     evaluate,
+    evaluate_by_group,
 )
 from partnerhub.models.care_home.fit import (
     MIN_EVENTS,
@@ -53,6 +54,7 @@ __all__ = [
     "calibration",
     "calibration_table",
     "evaluate",
+    "evaluate_by_group",
     "expected_auc",
     "fit_age_only",
     "fit_cause_specific_cox",

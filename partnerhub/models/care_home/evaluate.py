@@ -3,7 +3,10 @@
 Per horizon, on the people whose outcome by then is known (:func:`frame.outcome_by`: cases
 admitted by *h*; controls event-free past *h* or dead first; censored before *h* left out):
 
-* **AUC** — the probability that a case scores above a control (ties count half);
+* **AUC** — the probability that a case scores above a control (ties count half); with cases
+  admitted by *h* and controls everyone else known by *h*, this is the cumulative/dynamic
+  time-dependent AUC at *h*, in its competing-risks form where those who died first are
+  controls;
 * **Brier score** — mean squared difference between prediction and outcome;
 * **calibration slope** — *b* of the logistic recalibration ``logit P(y) = a + b logit(p)``
   (1 is ideal; < 1 means predictions too extreme, the mark of overfitting);
@@ -35,6 +38,7 @@ __all__ = [
     "calibration",
     "calibration_table",
     "evaluate",
+    "evaluate_by_group",
 ]
 
 _EPS = 1e-9
@@ -162,3 +166,23 @@ def evaluate(
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def evaluate_by_group(
+    frame: pd.DataFrame,
+    predicted: pd.DataFrame,
+    horizons: Sequence[int],
+    group: pd.Series,
+    true_probability: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`evaluate` within each value of ``group`` (aligned with the frame: sex, age band,
+    deprivation quintile, …), one row per group and horizon, the group in column ``group``."""
+    if not group.index.equals(frame.index):
+        raise ValueError("group must have the landmark frame's index (row for row)")
+    parts = []
+    for value in sorted(group.dropna().unique()):
+        rows = (group == value).to_numpy()
+        truth = None if true_probability is None else true_probability.loc[rows]
+        table = evaluate(frame.loc[rows], predicted.loc[rows], horizons, truth)
+        parts.append(table.assign(group=value))
+    return pd.concat(parts, ignore_index=True)

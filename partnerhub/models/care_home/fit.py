@@ -57,8 +57,11 @@ _CHUNK = 20_000  # people per block when a prediction builds a people × times m
 class CareHomeModel(Protocol):
     """What every care-home model offers."""
 
-    name: str
-    features: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def features(self) -> tuple[str, ...]: ...
 
     def predict_cif(self, frame: pd.DataFrame, horizons: Sequence[int]) -> pd.DataFrame: ...
 

@@ -12,6 +12,7 @@ from partnerhub.models.care_home import (
     calibration,
     calibration_table,
     evaluate,
+    evaluate_by_group,
     outcome_by,
 )
 
@@ -102,3 +103,9 @@ def test_evaluate_per_horizon_with_the_truth() -> None:
     assert table["true_citl"].tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
     with pytest.raises(ValueError, match="index"):
         evaluate(frame, truth.iloc[::-1], [6], None)
+    sex = pd.Series(np.where(np.arange(n) % 2 == 0, "F", "M"), index=frame.index)
+    by_sex = evaluate_by_group(frame, truth, [6, 12], sex, truth)
+    assert by_sex["group"].tolist() == ["F", "F", "M", "M"]
+    women = evaluate(frame.iloc[::2], truth.iloc[::2], [6, 12], truth.iloc[::2])
+    assert by_sex.loc[by_sex["group"] == "F", "auc"].tolist() == women["auc"].tolist()
+    assert by_sex["n"].sum() == table["n"].sum()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from partnerhub.errors import UserError
 from partnerhub.models.care_home import (
     HORIZONS,
+    CareHomeModel,
     fit_age_only,
     fit_cause_specific_cox,
     fit_discrete_time,
@@ -96,11 +99,12 @@ def test_age_only_uses_age_alone(simulated: tuple[pd.DataFrame, pd.DataFrame]) -
 def test_fits_are_reproducible() -> None:
     frame, _ = simulate(800, seed=4)
     features = ["x", "noise"]
-    for fit in (
+    fits: list[Callable[[], CareHomeModel]] = [
         lambda: fit_cause_specific_cox(frame, features),
         lambda: fit_discrete_time(frame, features, learner="logistic", seed=3),
         lambda: fit_discrete_time(frame, features, learner="boosting", months=6, seed=3),
-    ):
+    ]
+    for fit in fits:
         first = fit().predict_cif(frame, [6])
         pd.testing.assert_frame_equal(first, fit().predict_cif(frame, [6]), check_exact=True)
 

@@ -29,6 +29,7 @@ from partnerhub.models.care_home import (
     EVENT,
     HORIZONS,
     TIME,
+    CareHomeModel,
     evaluate,
     fit_age_only,
     fit_cause_specific_cox,
@@ -98,7 +99,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     test = landmark_frame(truth, TEST_LANDMARK, start)
     hazards = pd.read_parquet(truth / "care_home_hazards.parquet")
     true = true_cif(hazards, TEST_LANDMARK, HORIZONS).loc[test.index]
-    models = [
+    models: list[CareHomeModel] = [
         fit_cause_specific_cox(train, FEATURES),
         fit_discrete_time(train, FEATURES, learner="logistic", seed=SEED),
         fit_age_only(train),
