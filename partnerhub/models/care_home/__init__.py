@@ -8,12 +8,14 @@ forecast, the model card and the interfaces are still to come (issue 16).
 """
 
 from partnerhub.models.care_home.evaluate import (
+    METRICS,
     auc,
     brier,
     calibration,
     calibration_table,
     evaluate,
     evaluate_by_group,
+    evaluate_with_intervals,
 )
 from partnerhub.models.care_home.fit import (
     MIN_EVENTS,
@@ -43,6 +45,7 @@ __all__ = [
     "EVENT",
     "EVENTS",
     "HORIZONS",
+    "METRICS",
     "MIN_EVENTS",
     "TIME",
     "CareHomeModel",
@@ -55,6 +58,7 @@ __all__ = [
     "calibration_table",
     "evaluate",
     "evaluate_by_group",
+    "evaluate_with_intervals",
     "expected_auc",
     "fit_age_only",
     "fit_cause_specific_cox",

@@ -33,13 +33,17 @@ from partnerhub.models.care_home.frame import check_horizons, outcome_by
 from partnerhub.models.care_home.truth import bayes_auc, expected_auc
 
 __all__ = [
+    "METRICS",
     "auc",
     "brier",
     "calibration",
     "calibration_table",
     "evaluate",
     "evaluate_by_group",
+    "evaluate_with_intervals",
 ]
+
+METRICS = ("auc", "brier", "calibration_slope", "calibration_intercept", "citl")
 
 _EPS = 1e-9
 
@@ -186,3 +190,44 @@ def evaluate_by_group(
         table = evaluate(frame.loc[rows], predicted.loc[rows], horizons, truth)
         parts.append(table.assign(group=value))
     return pd.concat(parts, ignore_index=True)
+
+
+def evaluate_with_intervals(
+    frame: pd.DataFrame,
+    predicted: pd.DataFrame,
+    horizons: Sequence[int],
+    *,
+    draws: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Each metric of :data:`METRICS` per horizon with a percentile bootstrap interval: people
+    resampled with replacement ``draws`` times (seeded), one row per horizon and metric with
+    ``estimate``, ``lower`` and ``upper``."""
+    if draws < 10 or not 0 < level < 1:
+        raise ValueError("draws must be >= 10 and level in (0, 1)")
+    estimate = evaluate(frame, predicted, horizons).set_index("horizon")
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    samples = []
+    for _ in range(draws):
+        rows = rng.integers(0, n, size=n)
+        table = evaluate(frame.iloc[rows], predicted.iloc[rows], horizons)
+        samples.append(table.set_index("horizon")[list(METRICS)])
+    stacked = np.stack([s.to_numpy(dtype=np.float64) for s in samples])  # draws × h × metrics
+    tail = (1 - level) / 2
+    lower = np.nanquantile(stacked, tail, axis=0)
+    upper = np.nanquantile(stacked, 1 - tail, axis=0)
+    out = []
+    for i, h in enumerate(estimate.index):
+        for j, metric in enumerate(METRICS):
+            out.append(
+                {
+                    "horizon": int(h),
+                    "metric": metric,
+                    "estimate": float(estimate.loc[h, metric]),
+                    "lower": float(lower[i, j]),
+                    "upper": float(upper[i, j]),
+                }
+            )
+    return pd.DataFrame(out)

@@ -13,6 +13,7 @@ from partnerhub.models.care_home import (
     calibration_table,
     evaluate,
     evaluate_by_group,
+    evaluate_with_intervals,
     outcome_by,
 )
 
@@ -109,3 +110,36 @@ def test_evaluate_per_horizon_with_the_truth() -> None:
     women = evaluate(frame.iloc[::2], truth.iloc[::2], [6, 12], truth.iloc[::2])
     assert by_sex.loc[by_sex["group"] == "F", "auc"].tolist() == women["auc"].tolist()
     assert by_sex["n"].sum() == table["n"].sum()
+
+
+def _simulated(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    p = pd.DataFrame({12: 1 / (1 + np.exp(-rng.normal(-2.5, 1.0, n)))})
+    admitted = rng.random(n) < p[12].to_numpy()
+    time = np.where(admitted, 6.0, 18.0)
+    events = np.where(admitted, "admission", "censored")
+    return _frame(list(zip(time, events, strict=True))), p
+
+
+def test_bootstrap_intervals_hold_the_estimate_narrow_with_n_and_repeat_with_a_seed() -> None:
+    frame, p = _simulated(2000, seed=1)
+    table = evaluate_with_intervals(frame, p, [12], draws=100, seed=7)
+    assert table["metric"].tolist() == [
+        "auc",
+        "brier",
+        "calibration_slope",
+        "calibration_intercept",
+        "citl",
+    ]
+    assert (table["lower"] <= table["estimate"]).all() and (
+        table["estimate"] <= table["upper"]
+    ).all()
+    again = evaluate_with_intervals(frame, p, [12], draws=100, seed=7)
+    pd.testing.assert_frame_equal(table, again, check_exact=True)
+    big_frame, big_p = _simulated(8000, seed=2)
+    big = evaluate_with_intervals(big_frame, big_p, [12], draws=100, seed=7)
+    # four times the people: intervals about half as wide (sampling noise of 100 draws aside)
+    ratio = (big["upper"] - big["lower"]) / (table["upper"] - table["lower"])
+    assert ratio.between(0.35, 0.7).all(), ratio
+    with pytest.raises(ValueError, match="draws"):
+        evaluate_with_intervals(frame, p, [12], draws=5)
