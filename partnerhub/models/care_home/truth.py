@@ -14,8 +14,10 @@ and of death ``hd(m)``; the probability of staying event-free is ``(1 - hc)(1 - 
     S(L) = 1,  S(m + 1) = S(m) * (1 - hc(m)) * (1 - hd(m))
     CIF(h) = sum over m in [L, L + h) of S(m) * hc(m) * (1 - hd(m))
 
-(The simpler ``S * hc`` with ``S`` built from ``1 - hc - hd`` differs by ``hc * hd`` a month,
-under 1e-4 of the CIF for typical people; ``death_first=False`` gives that form.)
+(The simpler ``S * hc`` with ``S`` built from ``1 - hc - hd``, which ``death_first=False``
+gives, differs by ``hc * hd`` a month: by a median 0.2 % of the 18-month CIF, but up to 0.06
+for the few people whose monthly death hazard is very high, who cannot also be admitted in the
+month they die.)
 
 **Months without a recorded at-home hazard.** Hazards are recorded while a person is alive and
 in the county; after a care-home admission the admission hazard is 0. A CIF that stopped at the
