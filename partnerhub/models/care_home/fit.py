@@ -52,6 +52,10 @@ __all__ = [
 MIN_EVENTS = 10  # of each cause, below which a fit is refused
 _MONTH = "month_since_landmark"
 _CHUNK = 20_000  # people per block when a prediction builds a people × times matrix
+# lifelines' default Newton step (0.95) can overshoot and overflow on a rare binary feature
+# with few events (a dementia diagnosis, seen on a 100k-person partnership); half steps reach
+# the same optimum, a few iterations later.
+_NEWTON = {"step_size": 0.5, "max_steps": 500}
 
 
 class CareHomeModel(Protocol):
@@ -130,7 +134,10 @@ def fit_cause_specific_cox(
 ) -> CauseSpecificCox:
     """Fit a Cox model for admission (deaths censored) and one for death (admissions censored).
 
-    ``penalizer`` is lifelines' L2 penalty (small: it only steadies a fit with few events).
+    ``penalizer`` is lifelines' L2 penalty, none by default: lifelines scales it against the
+    mean log-likelihood per person, so with admissions as rare as here even 0.01 shrinks the
+    coefficients enough to flatten the risks (20,000 people: calibration slope 1.6 against the
+    truth, 1.15 without).
     """
     feats = tuple(features)
     check_frame(frame, feats)
@@ -142,7 +149,7 @@ def fit_cause_specific_cox(
     for cause in (ADMISSION, DEATH):
         data["_event"] = (frame[EVENT] == cause).to_numpy().astype(np.int8)
         model = lifelines.CoxPHFitter(penalizer=penalizer)
-        model.fit(data, duration_col=TIME, event_col="_event")
+        model.fit(data, duration_col=TIME, event_col="_event", fit_options=_NEWTON)
         fitted[cause] = model
     times = np.union1d(
         fitted[ADMISSION].baseline_cumulative_hazard_.index.to_numpy(dtype=np.float64),
