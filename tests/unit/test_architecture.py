@@ -68,7 +68,7 @@ def test_capabilities_are_independent_of_each_other() -> None:
 
 
 HEAVY = ("pandas", "numpy", "scipy", "sqlalchemy", "alembic", "ibis", "duckdb", "splink")
-HEAVY += ("altair", "vl_convert", "fastapi", "sklearn", "policyengine_uk", "pyarrow")
+HEAVY += ("altair", "vl_convert", "fastapi", "sklearn", "policyengine_uk", "pyarrow", "lifelines")
 
 
 def test_the_cli_starts_without_heavy_libraries() -> None:
