@@ -45,13 +45,9 @@ _SERVE_APP = """
 import sys, uvicorn
 from pathlib import Path
 from partnerhub.config import load_partnership
-from partnerhub.control import open_control_plane
-from partnerhub.governance import open_governance
-from partnerhub.ingest import load_key
+from partnerhub.hub import Hub
 from partnerhub.web import create_app
-settings = load_partnership(Path(sys.argv[1]))
-plane = open_control_plane(settings.control_plane.url, settings.root)
-app = create_app(open_governance(settings, plane, load_key(settings).secret))
+app = create_app(Hub(load_partnership(Path(sys.argv[1]))))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
@@ -179,9 +175,8 @@ def setup(work: Path) -> tuple[Path, str, int]:
         add_user,
         authenticate,
         issue_token,
-        open_governance,
     )
-    from partnerhub.ingest import load_key
+    from partnerhub.hub import Hub
 
     if work.exists():
         shutil.rmtree(work)
@@ -193,10 +188,10 @@ def setup(work: Path) -> tuple[Path, str, int]:
     try:
         add_user(plane, "bench-analyst", "analyst", "acute")
         token = issue_token(plane, "bench-analyst")
-        gov = open_governance(settings, plane, load_key(settings).secret)
         who = authenticate(plane, token)
         query = CountQuery("acute", "spells", "lsoa", "admission_method")
-        release = gov.gate.release(who, CountTable(query, "service_planning")).id
+        with Hub(settings) as hub:
+            release = hub.gate.release(who, CountTable(query, "service_planning")).id
     finally:
         plane.close()
     return config, token, release

@@ -60,7 +60,8 @@ from pathlib import Path
 import pandas as pd
 from partnerhub.config import load_partnership
 from partnerhub.identity import current_person_index, link_partnership, score_index
-from partnerhub.ingest import load_key, open_stores
+from partnerhub.ingest import open_stores
+from partnerhub.keys import load_key
 root = Path(sys.argv[1])
 settings = load_partnership(root / "partnership.toml")
 with open_stores(settings) as stores:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "BusyError",
     "ConfigError",
     "ContractError",
     "DisclosureError",
@@ -54,6 +55,11 @@ class AuthenticationError(UserError):
 
 class PermissionDeniedError(UserError):
     """The user's role may not do this (API: 403)."""
+
+
+class BusyError(UserError):
+    """A store is held by a writer (an ingest or a link run) just now; try again when it has
+    finished (API: 409)."""
 
 
 class DisclosureError(UserError):

@@ -262,10 +262,10 @@ def ingest(
     """Validate, pseudonymise and load extracts into the vault, atomically."""
     import json
 
-    from partnerhub.ingest.load import ingest_all, ingest_directory, ingest_file, open_stores
+    from partnerhub.hub import open_hub
+    from partnerhub.ingest.load import ingest_all, ingest_directory, ingest_file
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
+    with open_hub(load_partnership(config)) as hub, hub.writer() as stores:
         if all_:
             if target is not None or partner is not None or dataset is not None:
                 raise UserError(
@@ -346,10 +346,10 @@ def status(
     history: Annotated[int, typer.Option(help="How many recent loads to list.")] = 20,
 ) -> None:
     """Rows per vault table and the load history: counts only, never a row."""
-    from partnerhub.ingest.load import open_stores
+    from partnerhub.hub import open_hub
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
+    # a writer: an operator's command that finishes (or undoes) any interrupted load first
+    with open_hub(load_partnership(config)) as hub, hub.writer() as stores:
         counts = stores.vault.counts() + stores.identity.counts()
         loads = stores.control.history(history)
         current = {ld.id for ld in stores.control.current_loads().values()}
@@ -419,13 +419,13 @@ def link(
     ] = None,
 ) -> None:
     """Link every current record across partners into people with stable person ids."""
+    from partnerhub.hub import open_hub
     from partnerhub.identity import link_partnership
-    from partnerhub.ingest.load import open_stores
 
     if not 0.5 <= threshold < 1:
         raise UserError(f"--threshold {threshold}: use a probability from 0.5 to below 1")
     settings = load_partnership(config)
-    with open_stores(settings) as stores:
+    with open_hub(settings) as hub, hub.writer() as stores:
         steward = _steward(stores, token) if diagnostics is not None else None
         result = link_partnership(
             stores.identity,
@@ -490,10 +490,9 @@ def quarantine_cmd(
     identity steward, and is audited."""
     from partnerhub.errors import AuthenticationError, PermissionDeniedError
     from partnerhub.governance import authenticate, may
-    from partnerhub.ingest.load import open_stores
+    from partnerhub.hub import open_hub
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
+    with open_hub(load_partnership(config)) as stores:  # a reader: the control plane only
         who = authenticate(stores.control, token)
         if who.is_public:
             raise AuthenticationError(
@@ -601,9 +600,10 @@ def demo(
         f"{sum(len(p.datasets) for p in settings.partners)} datasets."
     )
     console.rule("3. Ingest: every partner extract → validate → pseudonymise → vault")
-    from partnerhub.ingest.load import ingest_all, open_stores
+    from partnerhub.hub import open_hub
+    from partnerhub.ingest.load import ingest_all
 
-    with open_stores(settings) as stores:
+    with open_hub(settings) as hub, hub.writer() as stores:
         results = ingest_all(stores)
         counts = stores.vault.counts()
     _print_loads(results)
@@ -673,11 +673,10 @@ def _demo_link(settings: Any, out: Path) -> None:
     """Link, then score the person index against the synthetic truth (demo only)."""
     import pandas as pd
 
+    from partnerhub.hub import open_hub
     from partnerhub.identity import current_person_index, link_partnership, score_index
-    from partnerhub.ingest import load_key
-    from partnerhub.ingest.load import open_stores
 
-    with open_stores(settings) as stores:
+    with open_hub(settings) as hub, hub.writer() as stores:
         run = link_partnership(
             stores.identity,
             stores.control,
@@ -689,8 +688,8 @@ def _demo_link(settings: Any, out: Path) -> None:
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]
         source = stores.identity.records_for_linkage(loads)
+        key = hub.key
     _print_link(run.run_id, run.summary)
-    key = load_key(settings)
     truth = pd.read_parquet(out / "truth" / "source_records.parquet")
     truth["record_key"] = [
         key.record_key(p, lid) for p, lid in zip(truth["partner"], truth["local_id"], strict=True)

@@ -23,7 +23,8 @@ from partnerhub.errors import PermissionDeniedError, UserError
 from partnerhub.geography import COUNT_LEVELS, one_of
 
 if TYPE_CHECKING:
-    from partnerhub.governance import Governance, Principal
+    from partnerhub.governance import Principal
+    from partnerhub.hub import Hub
 
 __all__ = ["DEFAULT_CONFIG", "Config", "Token", "demo_governance", "register"]
 
@@ -52,17 +53,14 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _governance(config: Path) -> Iterator[Governance]:
-    from partnerhub.control import open_control_plane
-    from partnerhub.governance import open_governance
-    from partnerhub.ingest import load_key
+def _hub(config: Path) -> Iterator[Hub]:
+    """The partnership's hub for one command, its governance opened up front (the agreements
+    checked, the audit log keyed) as every governance command needs."""
+    from partnerhub.hub import open_hub
 
-    settings = load_partnership(config)
-    plane = open_control_plane(settings.control_plane.url, settings.root)
-    try:
-        yield open_governance(settings, plane, load_key(settings).secret)
-    finally:
-        plane.close()
+    with open_hub(load_partnership(config)) as hub:
+        hub.governance  # noqa: B018 — opened for its checks
+        yield hub
 
 
 # -- agreements --------------------------------------------------------------------------
@@ -73,9 +71,9 @@ def agreements_validate(config: Config = DEFAULT_CONFIG) -> None:
     from partnerhub.governance.service import record_agreement_changes
     from partnerhub.governance.users import operator
 
-    with _governance(config) as gov:
-        changed = record_agreement_changes(gov, operator())
-        n = len(gov.agreements)
+    with _hub(config) as hub:
+        changed = record_agreement_changes(hub.governance, operator())
+        n = len(hub.agreements)
     console.print(f"{n} agreement(s) valid; {len(changed)} new or changed since last recorded.")
     for line in changed:
         console.print(f"  {line}")
@@ -84,8 +82,8 @@ def agreements_validate(config: Config = DEFAULT_CONFIG) -> None:
 @agreements_app.command("list")
 def agreements_list(config: Config = DEFAULT_CONFIG) -> None:
     """Every agreement: purposes, recipients, dates, whether in force today."""
-    with _governance(config) as gov:
-        rows = [gov.describe(a) for a in gov.agreements]
+    with _hub(config) as hub:
+        rows = [hub.governance.describe(a) for a in hub.agreements]
     table = Table(title="Data-sharing agreements")
     for col in ("id", "purposes", "outputs", "recipients", "start", "expiry", "in force"):
         table.add_column(col)
@@ -107,10 +105,10 @@ def agreements_show(agreement_id: str, config: Config = DEFAULT_CONFIG) -> None:
     """One agreement in full (JSON)."""
     from partnerhub.errors import NotFoundError
 
-    with _governance(config) as gov:
-        for a in gov.agreements:
+    with _hub(config) as hub:
+        for a in hub.agreements:
             if a.id == agreement_id:
-                console.print_json(json.dumps(gov.describe(a)))
+                console.print_json(json.dumps(hub.governance.describe(a)))
                 return
     raise NotFoundError(f"no agreement {agreement_id!r} — `partnerhub agreements list` lists them")
 
@@ -127,13 +125,13 @@ def users_add(
     from partnerhub.governance import add_user, issue_token
     from partnerhub.governance.users import operator
 
-    with _governance(config) as gov:
-        settings = gov.settings
+    with _hub(config) as hub:
+        settings = hub.settings
         if partner is not None:
             settings.partner(partner)  # a ConfigError naming the partners if unknown
-        add_user(gov.plane, name, role, partner)
-        token = issue_token(gov.plane, name)
-        gov.audit.append(
+        add_user(hub.control, name, role, partner)
+        token = issue_token(hub.control, name)
+        hub.audit.append(
             operator(),
             "user_change",
             f"user {name}",
@@ -150,9 +148,9 @@ def users_token(name: str, config: Config = DEFAULT_CONFIG) -> None:
     from partnerhub.governance import issue_token
     from partnerhub.governance.users import operator
 
-    with _governance(config) as gov:
-        token = issue_token(gov.plane, name)
-        gov.audit.append(operator(), "user_change", f"user {name}", {"token": "issued"})
+    with _hub(config) as hub:
+        token = issue_token(hub.control, name)
+        hub.audit.append(operator(), "user_change", f"user {name}", {"token": "issued"})
     print(token)
 
 
@@ -162,9 +160,9 @@ def users_revoke(name: str, config: Config = DEFAULT_CONFIG) -> None:
     from partnerhub.governance import revoke_tokens
     from partnerhub.governance.users import operator
 
-    with _governance(config) as gov:
-        n = revoke_tokens(gov.plane, name)
-        gov.audit.append(operator(), "user_change", f"user {name}", {"revoked": n})
+    with _hub(config) as hub:
+        n = revoke_tokens(hub.control, name)
+        hub.audit.append(operator(), "user_change", f"user {name}", {"revoked": n})
     console.print(f"{n} token(s) of {name} revoked.")
 
 
@@ -173,8 +171,8 @@ def users_list(config: Config = DEFAULT_CONFIG) -> None:
     """Users and their roles (never tokens)."""
     from partnerhub.governance import list_users
 
-    with _governance(config) as gov:
-        users = list_users(gov.plane)
+    with _hub(config) as hub:
+        users = list_users(hub.control)
     table = Table(title="Users")
     for col in ("name", "role", "partner", "disabled", "created"):
         table.add_column(col)
@@ -185,11 +183,11 @@ def users_list(config: Config = DEFAULT_CONFIG) -> None:
     console.print(table)
 
 
-def _who(gov: Governance, token: str | None, *roles: str) -> Principal:
+def _who(hub: Hub, token: str | None, *roles: str) -> Principal:
     from partnerhub.errors import AuthenticationError
     from partnerhub.governance import authenticate
 
-    who = authenticate(gov.plane, token)
+    who = authenticate(hub.control, token)
     if who.is_public:
         raise AuthenticationError("this needs your token — pass --token or set PARTNERHUB_TOKEN")
     if roles and who.role not in roles:
@@ -214,15 +212,15 @@ def audit_verify(
     """Check every entry's signature, the chain and the signed anchor; name any edited,
     deleted, inserted, reordered or truncated entry; with --against, check that an earlier
     export is still a prefix of the log. Exit code 1 when the log has been tampered with."""
-    with _governance(config) as gov:
-        who = _who(gov, token, "ig_officer")
-        problems = gov.audit.verify()
+    with _hub(config) as hub:
+        who = _who(hub, token, "ig_officer")
+        problems = hub.audit.verify()
         if against is not None:
-            problems += gov.audit.verify_export(against)
+            problems += hub.audit.verify_export(against)
         detail: dict[str, object] = {"problems": len(problems)}
         if against is not None:
             detail["against"] = str(against)
-        gov.audit.append(who.name, "audit_verify", "audit log", detail)
+        hub.audit.append(who.name, "audit_verify", "audit log", detail)
     if not problems:
         also = f", and {against} is a prefix of it" if against is not None else ""
         console.print(f"audit log intact: every entry verified{also}.", markup=False)
@@ -237,9 +235,9 @@ def audit_verify(
 def audit_reanchor(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
     """Start the signed anchor again at the newest entry, after reviewing what `audit verify`
     reported about it (missing, not signed, or left behind by a restore). Audited."""
-    with _governance(config) as gov:
-        who = _who(gov, token, "ig_officer")
-        old, new = gov.audit.reanchor(who.name)
+    with _hub(config) as hub:
+        who = _who(hub, token, "ig_officer")
+        old, new = hub.audit.reanchor(who.name)
     before = f"entry {old}" if old >= 0 else "no readable anchor"
     console.print(f"audit anchor moved from {before} to entry {new} (audit_reanchor).")
 
@@ -251,10 +249,10 @@ def audit_export(
     config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Export the whole log as JSON lines."""
-    with _governance(config) as gov:
-        who = _who(gov, token, "ig_officer")
-        gov.audit.append(who.name, "audit_export", str(out), {})
-        n = gov.audit.export_jsonl(out)
+    with _hub(config) as hub:
+        who = _who(hub, token, "ig_officer")
+        hub.audit.append(who.name, "audit_export", str(out), {})
+        n = hub.audit.export_jsonl(out)
     console.print(f"{n} entries written to {out}.")
 
 
@@ -262,9 +260,9 @@ def audit_export(
 @releases_app.command("list")
 def releases_list(token: Token = None, config: Config = DEFAULT_CONFIG) -> None:
     """Releases you may see (your partner's; all for the IG officer)."""
-    with _governance(config) as gov:
-        who = _who(gov, token)
-        rows = [gov.gate.summary(r) for r in gov.gate.releases(who)]
+    with _hub(config) as hub:
+        who = _who(hub, token)
+        rows = [hub.gate.summary(r) for r in hub.gate.releases(who)]
     table = Table(title="Releases")
     for col in ("id", "title", "recipient", "purpose", "agreement", "suppressed", "created"):
         table.add_column(col)
@@ -296,12 +294,12 @@ def releases_count(
     controlled, stored and audited."""
     from partnerhub.governance import CountQuery, CountTable
 
-    with _governance(config) as gov:
-        who = _who(gov, token, "analyst")
-        release = gov.gate.release(
+    with _hub(config) as hub:
+        who = _who(hub, token, "analyst")
+        release = hub.gate.release(
             who, CountTable(CountQuery(partner, dataset, area_level, by), purpose)
         )
-        summary = gov.gate.summary(release)
+        summary = hub.gate.summary(release)
     sup = summary["disclosure"]["suppressed"]
     console.print(
         f"release {summary['id']} made under agreement {summary['agreement_id']}: "
@@ -330,9 +328,9 @@ def releases_download(
     kind = output_format or {".json": "json", ".parquet": "parquet"}.get(out.suffix, "csv")
     if kind not in RELEASE_FORMATS:
         raise UserError(f"--format {kind!r}: use one of {', '.join(RELEASE_FORMATS)}")
-    with _governance(config) as gov:
-        who = _who(gov, token)
-        release = gov.gate.download(who, release_id)
+    with _hub(config) as hub:
+        who = _who(hub, token)
+        release = hub.gate.download(who, release_id)
     write_release(release.content, kind, out)
     console.print(
         f"release {release_id} written to {out} as {kind} "
@@ -349,14 +347,14 @@ def demo_governance(config: Path) -> None:
     from partnerhub.governance.service import record_agreement_changes
     from partnerhub.governance.users import operator
 
-    with _governance(config) as gov:
-        changed = record_agreement_changes(gov, operator())
-        console.print(f"{len(gov.agreements)} data-sharing agreements ({len(changed)} recorded).")
-        add_user(gov.plane, "demo-analyst", "analyst", "asc")
-        analyst = authenticate(gov.plane, issue_token(gov.plane, "demo-analyst"))
+    with _hub(config) as hub:
+        changed = record_agreement_changes(hub.governance, operator())
+        console.print(f"{len(hub.agreements)} data-sharing agreements ({len(changed)} recorded).")
+        add_user(hub.control, "demo-analyst", "analyst", "asc")
+        analyst = authenticate(hub.control, issue_token(hub.control, "demo-analyst"))
         query = CountQuery("asc", "episodes", "msoa", "service_type")
-        release = gov.gate.release(analyst, CountTable(query, "service_planning"))
-        summary = gov.gate.summary(release)
+        release = hub.gate.release(analyst, CountTable(query, "service_planning"))
+        summary = hub.gate.summary(release)
         sup = summary["disclosure"]["suppressed"]
         console.print(
             f"release {release.id} to asc under {release.agreement_id}: "
@@ -365,11 +363,11 @@ def demo_governance(config: Path) -> None:
             "recovered from totals; every other count rounded to 5 after cell-key perturbation."
         )
         try:
-            gov.gate.release(analyst, CountTable(CountQuery("asc", "episodes", "lad"), "research"))
+            hub.gate.release(analyst, CountTable(CountQuery("asc", "episodes", "lad"), "research"))
         except PolicyError as exc:
             console.print(f"a research request is refused: {exc}", markup=False)
-        problems = gov.audit.verify()
-        n = len(gov.audit.entries(limit=100_000))
+        problems = hub.audit.verify()
+        n = len(hub.audit.entries(limit=100_000))
     console.print(
         f"audit log: {n} entries (loads, link run, agreements, users, release), "
         + ("intact." if not problems else f"{len(problems)} PROBLEMS.")
@@ -399,14 +397,11 @@ def serve(
     """Serve the API and the indicator dashboard on http://HOST:PORT."""
     import uvicorn
 
-    from partnerhub.control import open_control_plane
-    from partnerhub.governance import open_governance
-    from partnerhub.ingest import load_key
+    from partnerhub.hub import Hub
     from partnerhub.web import create_app
 
-    settings = load_partnership(config)
-    plane = open_control_plane(settings.control_plane.url, settings.root)
-    app = create_app(open_governance(settings, plane, load_key(settings).secret))
+    hub = Hub(load_partnership(config))
+    app = create_app(hub)
     console.print(
         f"PartnerHub on http://{host}:{port}: dashboard at /dashboard, API at /api (OpenAPI at "
         "/docs); Ctrl-C stops it."

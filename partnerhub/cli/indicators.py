@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _governance, _who
+from partnerhub.cli.governance import DEFAULT_CONFIG, Config, Token, _hub, _who
 from partnerhub.config import load_partnership
 from partnerhub.errors import NotFoundError, UserError
 from partnerhub.geography import INDICATOR_LEVELS, boundaries_folder, one_of
@@ -186,11 +186,10 @@ def indicators_import(
     (analysts). The whole file is checked first: one bad row and nothing is imported."""
     from partnerhub.indicators.run import import_indicator
 
-    settings = load_partnership(config)
-    with _governance(config) as gov:
-        who = _who(gov, token, "analyst")
+    with _hub(config) as hub:
+        who = _who(hub, token, "analyst")
         summaries = import_indicator(
-            settings, gov.gate, who, indicator, file, source, purpose, polarity
+            hub.settings, hub.gate, who, indicator, file, source, purpose, polarity
         )
     table = Table(title=f"Imported from {file.name} (disclosure controlled)")
     for col in ("release", "indicator", "level", "periods", "rows", "suppressed"):
@@ -226,9 +225,9 @@ def indicators_chart(
         raise UserError(f"--kind {kind!r}: use one of {', '.join(CHART_KINDS)}")
     if out.suffix.lower() not in (".svg", ".png"):
         raise UserError(f"--out {out}: write a .svg or a .png file")
-    settings = load_partnership(config)
-    with _governance(config) as gov:
-        release = gov.gate.download(_who(gov, token), release_id)
+    with _hub(config) as hub:
+        release = hub.gate.download(_who(hub, token), release_id)
+        settings = hub.settings
     spec = chart_for_release(
         release.content,
         release.query,
@@ -261,13 +260,12 @@ def compute_and_release(
 ) -> list[tuple[str, ...]]:
     from partnerhub.indicators.run import plan_periods, release_indicators
 
-    settings = load_partnership(config)
-    plans, skipped = plan_periods(settings, specs, _date(first, "--from"), _date(last, "--to"))
-    for ident, why in skipped.items():
-        console.print(f"{ident} not computed: {why}.", markup=False)
-    with _governance(config) as gov:
-        who = _who(gov, token, "analyst")
-        summaries = release_indicators(settings, gov.gate, who, plans, level, purpose)
+    with _hub(config) as hub:
+        plans, skipped = plan_periods(hub, specs, _date(first, "--from"), _date(last, "--to"))
+        for ident, why in skipped.items():
+            console.print(f"{ident} not computed: {why}.", markup=False)
+        who = _who(hub, token, "analyst")
+        summaries = release_indicators(hub.settings, hub.gate, who, plans, level, purpose)
     out: list[tuple[str, ...]] = []
     for s in summaries:
         sup = s["disclosure"]["suppressed"]
@@ -293,9 +291,9 @@ def demo_indicators(config: Path) -> str:
 
     from partnerhub.governance import add_user, issue_token
 
-    with _governance(config) as gov:
-        add_user(gov.plane, "demo-indicators", "analyst", "asc")
-        token = issue_token(gov.plane, "demo-indicators")
+    with _hub(config) as hub:
+        add_user(hub.control, "demo-indicators", "analyst", "asc")
+        token = issue_token(hub.control, "demo-indicators")
     specs = _library(None)
     rows = compute_and_release(config, specs, "lad", "performance_management", token, None, None)
     wards = compute_and_release(config, specs, "ward", "performance_management", token, None, None)
@@ -306,10 +304,10 @@ def demo_indicators(config: Path) -> str:
             f"{name} (releases {done[0][0]}–{done[-1][0]}); cells withheld by disclosure "
             f"control: {withheld}."
         )
-    with _governance(config) as gov:
-        who = _who(gov, token)
+    with _hub(config) as hub:
+        who = _who(hub, token)
         shown = next(r for r in rows if r[1] == "NI 125")
-        content = gov.gate.download(who, int(shown[0])).content
+        content = hub.gate.download(who, int(shown[0])).content
     frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
     table = Table(title=f"Release {shown[0]}: NI 125 by district, as released (Fingertips layout)")
     cols = [
@@ -337,15 +335,15 @@ def _demo_survey(config: Path, token: str) -> None:
     from partnerhub.indicators.charts import chart_for_release, render_chart
     from partnerhub.indicators.run import import_indicator
 
-    settings = load_partnership(config)
-    survey = settings.root / "extracts" / "surveys" / "ni5_place_survey.csv"
-    if not survey.exists():
-        return
-    with _governance(config) as gov:
-        who = _who(gov, token)
+    with _hub(config) as hub:
+        settings = hub.settings
+        survey = settings.root / "extracts" / "surveys" / "ni5_place_survey.csv"
+        if not survey.exists():
+            return
+        who = _who(hub, token)
         summaries = import_indicator(
             settings,
-            gov.gate,
+            hub.gate,
             who,
             "NI 5",
             survey,
@@ -354,7 +352,7 @@ def _demo_survey(config: Path, token: str) -> None:
             "high_is_good",
         )
         ward = next(s for s in summaries if s["level"] == "ward")
-        release = gov.gate.download(who, int(ward["id"]))
+        release = hub.gate.download(who, int(ward["id"]))
     withheld = sum(s["disclosure"]["suppressed"].get("primary", 0) for s in summaries)
     console.print(
         f"NI 5 (a survey indicator) imported as published values from {survey.name}: releases "

@@ -29,10 +29,10 @@ def loads_restore(
     config: Config = DEFAULT_CONFIG,
 ) -> None:
     """Make an earlier load of its dataset current again; later loads are withdrawn (kept)."""
-    from partnerhub.ingest.load import open_stores, restore_load
+    from partnerhub.hub import open_hub
+    from partnerhub.ingest.load import restore_load
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
+    with open_hub(load_partnership(config)) as hub, hub.writer() as stores:
         restored = restore_load(stores, load)
     ld = restored.load
     withdrawn = ", ".join(str(i) for i in restored.withdrawn) or "none"

@@ -20,7 +20,9 @@ from partnerhub.errors import AuthenticationError, NotFoundError, PermissionDeni
 if TYPE_CHECKING:
     import pandas as pd
 
-    from partnerhub.ingest.load import Stores
+    from partnerhub.control import ControlPlane
+    from partnerhub.hub import Hub
+    from partnerhub.vault import IdentityStore
 
 __all__ = ["review_app"]
 
@@ -31,10 +33,10 @@ review_app = typer.Typer(
 _SHOWN = ("partner", "given_name", "family_name", "dob", "sex", "postcode", "nhs_number")
 
 
-def _steward(stores: Stores, token: str | None) -> str:
+def _steward(hub: Hub, token: str | None) -> str:
     from partnerhub.governance import authenticate, may
 
-    who = authenticate(stores.control, token)
+    who = authenticate(hub.control, token)
     if who.is_public:
         raise AuthenticationError("review shows identifiers: pass your --token")
     if not may(who.role, "review_pairs"):
@@ -42,15 +44,15 @@ def _steward(stores: Stores, token: str | None) -> str:
     return who.name
 
 
-def _queue(stores: Stores) -> tuple[int, pd.DataFrame]:
+def _queue(control: ControlPlane, identity: IdentityStore) -> tuple[int, pd.DataFrame]:
     """The latest run's review pairs not yet decided, with their pair ids."""
     from partnerhub.identity.review import pair_id
 
-    run = stores.control.latest_link_run()
+    run = control.latest_link_run()
     if run is None:
         raise UserError("no link run yet — run `partnerhub link` first")
-    pairs = stores.identity.review_pairs(run.id)
-    decided = stores.control.review_decisions()
+    pairs = identity.review_pairs(run.id)
+    decided = control.review_decisions()
     done = set(zip(decided["unique_id_l"], decided["unique_id_r"], strict=True))
     pairs = pairs[
         [
@@ -66,13 +68,13 @@ def _queue(stores: Stores) -> tuple[int, pd.DataFrame]:
     return run.id, pairs
 
 
-def _identifiers(stores: Stores) -> pd.DataFrame:
+def _identifiers(control: ControlPlane, identity: IdentityStore) -> pd.DataFrame:
     import pandas as pd
 
     from partnerhub.identity.prepare import prepare_records
 
-    loads = [ld.id for ld in stores.control.current_loads().values()]
-    source = stores.identity.records_for_linkage(loads)
+    loads = [ld.id for ld in control.current_loads().values()]
+    source = identity.records_for_linkage(loads)
     if source.empty:
         return pd.DataFrame(columns=["unique_id", *_SHOWN])
     records = prepare_records(source).records
@@ -89,15 +91,15 @@ def review_list(
 ) -> None:
     """The undecided pairs of the latest link run, most likely matches first, with both
     records' identifiers side by side. Audited."""
-    from partnerhub.ingest.load import open_stores
+    from partnerhub.hub import open_hub
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
-        steward = _steward(stores, token)
-        run_id, pairs = _queue(stores)
+    # a reader: the identity store is read, only the audit log (control plane) written
+    with open_hub(load_partnership(config)) as hub, hub.reading_identity() as identity:
+        steward = _steward(hub, token)
+        run_id, pairs = _queue(hub.control, identity)
         shown = pairs.head(limit)
-        ids = _identifiers(stores).set_index("unique_id")
-        stores.audit.append(
+        ids = _identifiers(hub.control, identity).set_index("unique_id")
+        hub.audit.append(
             steward, "review_view", f"link run {run_id}", {"pairs": list(shown["pair"])}
         )
     table = Table(title=f"Clerical review: link run {run_id}, {len(pairs)} undecided pair(s)")
@@ -139,12 +141,11 @@ def review_decide(
 ) -> None:
     """Record your decision on a pair (audited). The next `partnerhub link` links or unlinks
     it, and a full run re-estimates the model's m probabilities from the match decisions."""
-    from partnerhub.ingest.load import open_stores
+    from partnerhub.hub import open_hub
 
-    settings = load_partnership(config)
-    with open_stores(settings) as stores:
-        steward = _steward(stores, token)
-        run_id, pairs = _queue(stores)
+    with open_hub(load_partnership(config)) as hub, hub.writer() as stores:
+        steward = _steward(hub, token)
+        run_id, pairs = _queue(stores.control, stores.identity)
         found = pairs[pairs["pair"] == pair]
         if found.empty:
             raise NotFoundError(

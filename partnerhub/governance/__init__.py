@@ -31,7 +31,7 @@ from partnerhub.governance.outputs import (
 from partnerhub.governance.roles import PERMISSIONS, ROLE_PERMISSIONS, may, roles_with
 from partnerhub.governance.service import (
     Governance,
-    open_governance,
+    partnership_agreements,
     record_agreement_changes,
 )
 from partnerhub.governance.users import (
@@ -92,7 +92,7 @@ __all__ = [
     "list_users",
     "load_agreements",
     "may",
-    "open_governance",
+    "partnership_agreements",
     "record_agreement_changes",
     "revoke_tokens",
     "roles_with",

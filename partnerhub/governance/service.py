@@ -1,5 +1,6 @@
-"""Governance for one partnership: agreements, users, the audit log and the gate, opened
-together from `partnership.toml` (used by the CLI and the API)."""
+"""Governance for one partnership: agreements, users, the audit log and the gate — the part of
+the hub (:class:`partnerhub.hub.Hub`) that decides what may leave. The hub opens it; the CLI and
+the API reach it through the hub."""
 
 from __future__ import annotations
 
@@ -15,25 +16,28 @@ from sqlalchemy import func, select
 from partnerhub.config import Partnership
 from partnerhub.control import AuditEntry, ControlPlane, Dataset, Load
 from partnerhub.errors import ConfigError
-from partnerhub.geography import partnership_areas
 from partnerhub.governance.agreements import Agreement, load_agreements
 from partnerhub.governance.audit import AuditLog, audit_key
 from partnerhub.governance.gate import Gate
 from partnerhub.governance.logins import FailedLogins
 from partnerhub.governance.roles import may
 from partnerhub.governance.users import Principal, TokenCache, authenticate
-from partnerhub.vault import Vault, connect_backend
+from partnerhub.vault import Vault
 
 __all__ = [
     "Governance",
     "load_anchor_key",
     "open_audit_log",
-    "open_governance",
+    "partnership_agreements",
     "record_agreement_changes",
 ]
 
 
 class Governance:
+    """Agreements, authentication and the gate over one control plane. ``vault`` opens the
+    vault for the gate to compute in (a reader's: closed after each release); ``areas`` gives
+    every area of the partnership (read once, on the first count released)."""
+
     def __init__(
         self,
         settings: Partnership,
@@ -41,6 +45,9 @@ class Governance:
         agreements: list[Agreement],
         audit: AuditLog,
         today: Callable[[], date] = date.today,
+        *,
+        vault: Callable[[], Vault] | None = None,
+        areas: Callable[[], pd.DataFrame] | None = None,
     ) -> None:
         self.settings = settings
         self.plane = plane
@@ -54,25 +61,11 @@ class Governance:
             plane,
             agreements,
             audit,
-            vault=self._open_vault,
+            vault=vault,
             dataset_tables=tables,
             today=today,
-            areas=self._areas,
+            areas=areas,
         )
-        self._area_list: pd.DataFrame | None = None
-
-    def _areas(self) -> pd.DataFrame:
-        """Every area of the partnership (read once, on the first count released)."""
-        if self._area_list is None:
-            geography = self.settings.geography
-            self._area_list = partnership_areas(
-                self.settings.resolve(geography.postcode_lookup),
-                self.settings.resolve(geography.areas) if geography.areas else None,
-            )
-        return self._area_list
-
-    def _open_vault(self) -> Vault:
-        return Vault(connect_backend(self.settings.vault.url, self.settings.root))
 
     def authenticate(self, token: str | None) -> Principal:
         """The user a token belongs to (argon2 checked once per token per few minutes; the
@@ -138,18 +131,11 @@ def agreements_folder(settings: Partnership) -> Path:
     return settings.resolve(settings.governance.agreements)
 
 
-def open_governance(
-    settings: Partnership,
-    plane: ControlPlane,
-    key: bytes,
-    today: Callable[[], date] = date.today,
-) -> Governance:
-    """Agreements checked against the partnership, the audit log keyed from ``key`` (the
-    pseudonymisation key), and the gate."""
+def partnership_agreements(settings: Partnership) -> list[Agreement]:
+    """The partnership's agreements, checked against its partners and datasets."""
     partners = [p.id for p in settings.partners]
     datasets = [(p.id, d.id) for p in settings.partners for d in p.datasets]
-    agreements = load_agreements(agreements_folder(settings), partners, datasets)
-    return Governance(settings, plane, agreements, open_audit_log(settings, plane, key), today)
+    return load_agreements(agreements_folder(settings), partners, datasets)
 
 
 def open_audit_log(settings: Partnership, plane: ControlPlane, key: bytes) -> AuditLog:

@@ -10,8 +10,11 @@ layer writes to the vault one row per partner record with:
   year are enough for every age-based definition and are less identifying);
 - ``sex`` — the most common recorded sex (M/F) over the person's records, U when none.
 
-The table carries the link run it was built from, so a stale copy is detected and rebuilt
-(:func:`ensure_people`). No name, full date of birth, NHS number or address reaches the vault.
+The table carries the link run it was built from, so a stale copy is detected
+(:func:`people_current`) and rebuilt (:func:`ensure_people`) — by writers only: the hub's
+writer brings it up to date when it finishes (after an ingest, a link run, a restore), and a
+reader that finds it stale says to run `partnerhub link`. No name, full date of birth, NHS
+number or address reaches the vault.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from partnerhub.vault.stores import PERSON_INDEX, PERSON_TABLE
 __all__ = [
     "PERSON_TABLE",
     "ensure_people",
+    "people_current",
     "people_expression",
     "people_link_run",
     "publish_people",
@@ -129,13 +133,19 @@ def people_link_run(vault: Vault) -> int | None:
     return int(rows[0][0])
 
 
-def ensure_people(identity: IdentityStore, vault: Vault, control: ControlPlane) -> bool:
-    """Rebuild the person table if it is missing or older than the latest link run or the
-    current loads. Returns whether it rebuilt."""
+def people_current(vault: Vault, control: ControlPlane) -> bool:
+    """Whether the person table is built from the latest link run and holds every current
+    record (reads only)."""
     run = control.latest_link_run()
     built = people_link_run(vault)
     wanted = run.id if run else 0
-    if built is not None and built == wanted and not _loads_changed(vault, control):
+    return built is not None and built == wanted and not _loads_changed(vault, control)
+
+
+def ensure_people(identity: IdentityStore, vault: Vault, control: ControlPlane) -> bool:
+    """Rebuild the person table if it is missing or older than the latest link run or the
+    current loads. Returns whether it rebuilt."""
+    if people_current(vault, control):
         return False
     publish_people(identity, vault, control)
     return True

@@ -12,13 +12,12 @@ from partnerhub.errors import UserError
 from partnerhub.geography import Areas
 from partnerhub.governance import Gate, Principal
 from partnerhub.governance.outputs import Provenance, PublishedTable
-from partnerhub.identity.people import ensure_people
+from partnerhub.hub import Hub
 from partnerhub.indicators.imported import read_imported
 from partnerhub.indicators.national_set import importable_indicator
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.release import data_extent, default_periods, release_indicator
 from partnerhub.indicators.spec import IndicatorSpec
-from partnerhub.ingest.load import open_stores
 
 __all__ = ["areas_of", "import_indicator", "plan_periods", "release_indicators"]
 
@@ -29,20 +28,21 @@ def areas_of(settings: Partnership) -> Areas:
 
 
 def plan_periods(
-    settings: Partnership,
+    hub: Hub,
     specs: Sequence[IndicatorSpec],
     first: date | None = None,
     last: date | None = None,
 ) -> tuple[list[tuple[IndicatorSpec, list[Period]]], dict[str, str]]:
-    """Bring the vault's person table up to date, then each spec's whole periods between
-    ``first`` and ``last`` (default: the span of its facts in the vault). Specs with no whole
-    period are left out, with the reason (an error when that leaves nothing)."""
+    """Each spec's whole periods between ``first`` and ``last`` (default: the span of its
+    facts in the vault). Specs with no whole period are left out, with the reason (an error
+    when that leaves nothing). A read: the vault's person table must be up to date (writers
+    publish it; `partnerhub link` rebuilds it)."""
     plans = []
     skipped: dict[str, str] = {}
-    with open_stores(settings) as stores:
-        ensure_people(stores.identity, stores.vault, stores.control)
+    with hub.reading_vault() as vault:
+        hub.require_people(vault)
         for spec in specs:
-            extent = data_extent(stores.vault, spec) if not (first and last) else None
+            extent = data_extent(vault, spec) if not (first and last) else None
             lo = first or (extent[0] if extent else None)
             hi = last or (extent[1] if extent else None)
             if lo is None or hi is None:

@@ -6,7 +6,6 @@ connection to the vault's database when the vault is DuckDB, else in memory — 
 control plane so that a load lands completely or not at all.
 """
 
-from partnerhub.ingest.keys import PseudonymisationKey, load_key
 from partnerhub.ingest.load import (
     LoadResult,
     Restored,
@@ -15,7 +14,6 @@ from partnerhub.ingest.load import (
     ingest_directory,
     ingest_file,
     open_stores,
-    recover,
     restore_load,
 )
 from partnerhub.ingest.quality import check_file, check_partnership, contract_of, quality_report
@@ -28,7 +26,6 @@ __all__ = [
     "CheckCounts",
     "Checked",
     "LoadResult",
-    "PseudonymisationKey",
     "RawExtract",
     "Restored",
     "Split",
@@ -40,11 +37,9 @@ __all__ = [
     "ingest_all",
     "ingest_directory",
     "ingest_file",
-    "load_key",
     "open_stores",
     "quality_report",
     "read_extract",
-    "recover",
     "restore_load",
     "split_staged",
     "stage_extract",

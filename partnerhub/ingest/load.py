@@ -15,20 +15,20 @@ One load, in order (each step is a checkpoint a crash test can stop at):
 6. re-sync the vault's copy of which loads are current.
 
 A crash (kill -9, full disk, power) anywhere before step 5 leaves a *pending* load whose rows
-nobody can see; :func:`recover`, which runs before every ingest and status, deletes those rows
-and the pending record, so the stores are exactly as they were. After step 5 the load stands,
-and recovery only finishes step 6. One ingest runs at a time per partnership (a file lock).
+nobody can see; :func:`partnerhub.hub.recover`, which every writer of the hub runs first
+(ingest, link, status, ...), deletes those rows and the pending record, so the stores are
+exactly as they were. After step 5 the load stands, and recovery only finishes step 6. One
+writer runs at a time per partnership (the hub's file lock).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,20 +39,16 @@ import pyarrow as pa
 
 from partnerhub.config import Partnership
 from partnerhub.config.settings import DatasetSettings
-from partnerhub.control import ControlPlane, Load, open_control_plane
+from partnerhub.control import Load
 from partnerhub.errors import ContractError, NotFoundError, UserError
-from partnerhub.geography import PostcodeLookup, load_postcode_lookup
-from partnerhub.governance.audit import AuditLog
-from partnerhub.governance.service import open_audit_log
 from partnerhub.governance.users import operator
-from partnerhub.identity.run import recover_link_runs
-from partnerhub.ingest.keys import PseudonymisationKey, load_key
-from partnerhub.ingest.quality import areas_of, contract_of, quality_report
+from partnerhub.hub import Writer, open_hub, recover
+from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import area_level_rows, identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
 from partnerhub.ingest.validate import CheckCounts, validate_staged
+from partnerhub.keys import PseudonymisationKey
 from partnerhub.schema.contracts import DatasetContract, encoded_contract
-from partnerhub.vault import IdentityStore, Vault, connect_backend
 from partnerhub.vault.backend import StagedRows
 
 __all__ = [
@@ -65,7 +61,6 @@ __all__ = [
     "ingest_file",
     "is_encoded_extract",
     "open_stores",
-    "recover",
     "restore_load",
 ]
 
@@ -88,92 +83,16 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@dataclass
-class Stores:
-    """The three stores of a partnership, opened together (and the ingest lock, if held)."""
-
-    settings: Partnership
-    vault: Vault
-    identity: IdentityStore
-    control: ControlPlane
-    _lookup: PostcodeLookup | None = field(default=None, repr=False)
-    _audit: AuditLog | None = field(default=None, repr=False)
-    _areas: pd.DataFrame | None = field(default=None, repr=False)
-
-    @property
-    def lookup(self) -> PostcodeLookup:
-        if self._lookup is None:
-            self._lookup = load_postcode_lookup(
-                self.settings.resolve(self.settings.geography.postcode_lookup)
-            )
-        return self._lookup
-
-    @property
-    def audit(self) -> AuditLog:
-        """The partnership's audit log (keyed from the pseudonymisation key)."""
-        if self._audit is None:
-            key = load_key(self.settings)
-            self._audit = open_audit_log(self.settings, self.control, key.secret)
-        return self._audit
-
-    def areas_for(self, contract: DatasetContract) -> pd.DataFrame | None:
-        """The partnership's areas an area-level dataset is checked against (read once)."""
-        if not contract.is_area_level:
-            return None
-        if self._areas is None:
-            self._areas = areas_of(self.settings, contract)
-        return self._areas
-
-    def close(self) -> None:
-        self.vault.close()
-        self.identity.close()
-        self.control.close()
+# The writer of the hub is what a load writes through (``Stores`` is its older name).
+Stores = Writer
 
 
 @contextmanager
-def open_stores(settings: Partnership) -> Iterator[Stores]:
-    """Lock the partnership, open its stores and recover from any interrupted load."""
-    root = settings.root
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".partnerhub.lock", "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(
-                f"{root}: another PartnerHub ingest is running on this partnership — wait for it "
-                "to finish, then run this again"
-            ) from None
-        control = open_control_plane(settings.control_plane.url, root)
-        vault = Vault(connect_backend(settings.vault.url, root))
-        identity = IdentityStore(connect_backend(settings.identity_store.url, root))
-        stores = Stores(settings, vault, identity, control)
-        try:
-            recover(stores)
-            yield stores
-        finally:
-            stores.close()
-
-
-def recover(stores: Stores) -> list[int]:
-    """Undo every load (and link run) that never reached its commit point; re-sync current
-    loads."""
-    recover_link_runs(stores.identity, stores.control)
-    pending = stores.control.pending_loads()
-    committed = stores.control.committed_load_ids()
-    orphans = (stores.vault.load_ids() | stores.identity.load_ids()) - committed
-    undo = sorted(set(pending) | orphans)
-    if undo:
-        stores.identity.discard_loads(undo)
-        stores.vault.discard_loads(undo)
-        for load_id in pending:
-            stores.control.remove_load(load_id)
-    _sync_current(stores)
-    return undo
-
-
-def _sync_current(stores: Stores) -> None:
-    current = stores.control.current_loads()
-    stores.vault.sync_current({k: (ld.table_name, ld.id) for k, ld in current.items()})
+def open_stores(settings: Partnership) -> Iterator[Writer]:
+    """A hub's writer for the block: lock the partnership, open its stores and recover from
+    any interrupted load (``with open_hub(settings) as hub, hub.writer() as w`` in one)."""
+    with open_hub(settings) as hub, hub.writer() as writer:
+        yield writer
 
 
 @dataclass(frozen=True)
@@ -227,35 +146,12 @@ def ingest_file(
     key: PseudonymisationKey | None = None,
 ) -> LoadResult:
     """Load one extract of ``partner``/``dataset`` (its configured path unless ``path``)."""
-    settings = stores.settings
-    ds = _dataset(settings, partner, dataset)
-    contract = contract_of(settings, ds)
-    file = path if path is not None else settings.resolve(ds.path)
-    if not file.is_file():
-        raise NotFoundError(
-            f"{file}: file not found — check the path (or dataset path in {settings.source})"
-        )
-    if is_encoded_extract(file):
-        contract = encoded_contract(contract)
-    key = key if key is not None else load_key(settings)
+    contract, file = _extract_of(stores.settings, partner, dataset, path)
+    key = key if key is not None else stores.key
     sha, size = _sha256(file)
-    seen = stores.control.loaded_with_hash(partner, dataset, sha)
-    if seen is not None:
-        current = stores.control.current_loads().get((partner, dataset))
-        note = (
-            ""
-            if current is None or current.id == seen.id
-            else f"; load {current.id} is current — `partnerhub loads restore {seen.id}` makes "
-            "this one current again"
-        )
-        return LoadResult(
-            partner,
-            dataset,
-            file,
-            "unchanged",
-            seen.id,
-            f"already loaded as load {seen.id} (same SHA-256); nothing to do{note}",
-        )
+    unchanged = _unchanged(stores, partner, dataset, file, sha)
+    if unchanged is not None:
+        return unchanged
     meta: dict[str, Any] = {
         "partner": partner,
         "dataset": dataset,
@@ -271,74 +167,186 @@ def ingest_file(
     staging = stores.vault.backend.staging()
     con = staging if staging is not None else duckdb.connect()
     try:
-        try:
-            staged = stage_extract(
-                con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
-            )
-        except ContractError as exc:
-            load_id = stores.control.reject_load(
-                message=str(exc),
-                on_commit=lambda s, lid: stores.audit.append(
-                    operator(),
-                    "load_rejected",
-                    f"load {lid}",
-                    {"partner": partner, "dataset": dataset, "file_sha256": sha},
-                    session=s,
-                ),
-                **meta,
-            )
-            stores.audit.write_anchor()
-            return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
-        counts = validate_staged(
-            con, contract, today or date.today(), staged.ragged, stores.areas_for(contract)
-        )
-        previous = stores.control.current_loads().get((partner, dataset))
-        prev_report = _json(previous.report) if previous is not None else None
-        report = quality_report(con, staged, counts, contract, prev_report)
-        if counts.valid == 0:
-            # An empty or all-invalid file is never the current load: the previous stays.
-            quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
-            return _reject_empty(stores, meta, counts, report, quarantine, previous)
-        _checkpoint("staged")
-        load_id = stores.control.begin_load(**meta)
-        _checkpoint("pending-recorded")
-        identifiers: pa.Table | None = None
-        if contract.is_area_level:  # aggregates: no person, nothing for the identity store
-            area_rows = area_level_rows(con, contract, load_id)
-            attribute_columns, attributes_sql = area_rows.columns, area_rows.sql
-        else:
-            stage_lookup(con, stores.lookup)
-            split = stage_split(con, contract, key, load_id)
-            attribute_columns, attributes_sql = split.attribute_columns, split.attributes
-            identifiers = con.sql(split.identifiers).to_arrow_table()
-            report["unresolved_postcodes"] = split.unresolved_postcodes
-            report["record_keys"] = identifiers.num_rows
-        quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
-        try:
-            if identifiers is not None:
-                with stores.identity.backend.transaction():
-                    stores.identity.append(identity_table(contract), identifiers)
-                    _checkpoint("identity-written")
-                _checkpoint("identity-committed")
-                del identifiers
-            if staging is not None:
-                rows = StagedRows(staging, attribute_columns, attributes_sql)
-                with _transaction(staging):
-                    stores.vault.append(contract.table, rows)
-                    _checkpoint("vault-written")
-            else:
-                attributes = con.sql(attributes_sql).to_arrow_table()
-                with stores.vault.backend.transaction():
-                    stores.vault.append(contract.table, attributes)
-                    _checkpoint("vault-written")
-                del attributes
-            _checkpoint("vault-committed")
-        except BaseException:
-            con.close()
-            recover(stores)
-            raise
+        written = _stage_and_write(stores, con, staging, contract, key, meta, today)
     finally:
         con.close()
+    if isinstance(written, LoadResult):
+        return written
+    return _commit(stores, written, contract, meta)
+
+
+def _extract_of(
+    settings: Partnership, partner: str, dataset: str, path: Path | None
+) -> tuple[DatasetContract, Path]:
+    """The contract a dataset's extract is read with, and the file (checked to exist)."""
+    ds = _dataset(settings, partner, dataset)
+    contract = contract_of(settings, ds)
+    file = path if path is not None else settings.resolve(ds.path)
+    if not file.is_file():
+        raise NotFoundError(
+            f"{file}: file not found — check the path (or dataset path in {settings.source})"
+        )
+    if is_encoded_extract(file):
+        contract = encoded_contract(contract)
+    return contract, file
+
+
+def _unchanged(
+    stores: Stores, partner: str, dataset: str, file: Path, sha: str
+) -> LoadResult | None:
+    """The result for a file this dataset already loaded (same SHA-256), else None."""
+    seen = stores.control.loaded_with_hash(partner, dataset, sha)
+    if seen is None:
+        return None
+    current = stores.control.current_loads().get((partner, dataset))
+    note = (
+        ""
+        if current is None or current.id == seen.id
+        else f"; load {current.id} is current — `partnerhub loads restore {seen.id}` makes "
+        "this one current again"
+    )
+    return LoadResult(
+        partner,
+        dataset,
+        file,
+        "unchanged",
+        seen.id,
+        f"already loaded as load {seen.id} (same SHA-256); nothing to do{note}",
+    )
+
+
+@dataclass
+class _Written:
+    """A load whose rows are written (and committed in the stores) but not yet the load's
+    commit point in the control plane."""
+
+    load_id: int
+    counts: CheckCounts
+    report: dict[str, Any]
+    quarantine: pd.DataFrame
+    previous: Load | None
+
+
+@dataclass
+class _Rows:
+    """A staged load split for the stores: the vault's attribute rows (a query on the
+    staging connection) and the identity store's identifiers (None for area-level data, and
+    once written — so that the table is freed)."""
+
+    attribute_columns: tuple[str, ...]
+    attributes_sql: str
+    identifiers: pa.Table | None
+
+
+def _stage_and_write(
+    stores: Stores,
+    con: duckdb.DuckDBPyConnection,
+    staging: duckdb.DuckDBPyConnection | None,
+    contract: DatasetContract,
+    key: PseudonymisationKey,
+    meta: dict[str, Any],
+    today: date | None,
+) -> LoadResult | _Written:
+    """Stage, validate and report the file in ``con``; a rejected load's result, or record
+    the load as pending and write its rows to the identity store and the vault."""
+    file, partner, dataset = Path(meta["file_name"]), meta["partner"], meta["dataset"]
+    settings = stores.settings
+    try:
+        staged = stage_extract(
+            con, file, contract, max_xlsx_bytes=settings.ingest.max_xlsx_uncompressed_bytes
+        )
+    except ContractError as exc:
+        load_id = stores.control.reject_load(
+            message=str(exc),
+            on_commit=lambda s, lid: stores.audit.append(
+                operator(),
+                "load_rejected",
+                f"load {lid}",
+                {"partner": partner, "dataset": dataset, "file_sha256": meta["file_sha256"]},
+                session=s,
+            ),
+            **meta,
+        )
+        stores.audit.write_anchor()
+        return LoadResult(partner, dataset, file, "rejected", load_id, str(exc))
+    counts = validate_staged(
+        con, contract, today or date.today(), staged.ragged, stores.areas_for(contract)
+    )
+    previous = stores.control.current_loads().get((partner, dataset))
+    prev_report = _json(previous.report) if previous is not None else None
+    report = quality_report(con, staged, counts, contract, prev_report)
+    if counts.valid == 0:
+        # An empty or all-invalid file is never the current load: the previous stays.
+        quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+        return _reject_empty(stores, meta, counts, report, quarantine, previous)
+    _checkpoint("staged")
+    load_id = stores.control.begin_load(**meta)
+    _checkpoint("pending-recorded")
+    rows = _split_rows(stores, con, contract, key, load_id, report)
+    quarantine = con.execute("SELECT * FROM quarantine").fetchdf()
+    try:
+        _write_rows(stores, staging, con, contract, rows)
+    except BaseException:
+        con.close()
+        recover(stores)
+        raise
+    return _Written(load_id, counts, report, quarantine, previous)
+
+
+def _split_rows(
+    stores: Stores,
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    key: PseudonymisationKey,
+    load_id: int,
+    report: dict[str, Any],
+) -> _Rows:
+    """The staged rows split into attributes and (pseudonymised) identifiers."""
+    if contract.is_area_level:  # aggregates: no person, nothing for the identity store
+        area_rows = area_level_rows(con, contract, load_id)
+        return _Rows(area_rows.columns, area_rows.sql, None)
+    stage_lookup(con, stores.lookup)
+    split = stage_split(con, contract, key, load_id)
+    identifiers = con.sql(split.identifiers).to_arrow_table()
+    report["unresolved_postcodes"] = split.unresolved_postcodes
+    report["record_keys"] = identifiers.num_rows
+    return _Rows(split.attribute_columns, split.attributes, identifiers)
+
+
+def _write_rows(
+    stores: Stores,
+    staging: duckdb.DuckDBPyConnection | None,
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    rows: _Rows,
+) -> None:
+    """Identifiers to the identity store, then attributes to the vault: one transaction each."""
+    if rows.identifiers is not None:
+        with stores.identity.backend.transaction():
+            stores.identity.append(identity_table(contract), rows.identifiers)
+            _checkpoint("identity-written")
+        _checkpoint("identity-committed")
+        rows.identifiers = None
+    if staging is not None:
+        staged = StagedRows(staging, rows.attribute_columns, rows.attributes_sql)
+        with _transaction(staging):
+            stores.vault.append(contract.table, staged)
+            _checkpoint("vault-written")
+    else:
+        attributes = con.sql(rows.attributes_sql).to_arrow_table()
+        with stores.vault.backend.transaction():
+            stores.vault.append(contract.table, attributes)
+            _checkpoint("vault-written")
+        del attributes
+    _checkpoint("vault-committed")
+
+
+def _commit(
+    stores: Stores, written: _Written, contract: DatasetContract, meta: dict[str, Any]
+) -> LoadResult:
+    """Mark the load loaded, with its quarantine and report, and audit it: the commit point."""
+    partner, dataset, counts = meta["partner"], meta["dataset"], written.counts
+    load_id, previous = written.load_id, written.previous
     try:
         superseded = previous.id if previous is not None else None
         stores.control.finish_load(
@@ -346,8 +354,8 @@ def ingest_file(
             received=counts.received,
             loaded=counts.valid,
             quarantined=counts.quarantined,
-            report=report,
-            quarantine=quarantine,
+            report=written.report,
+            quarantine=written.quarantine,
             contract_sha256=hashlib.sha256(contract.model_dump_json().encode()).hexdigest(),
             message=f"supersedes load {superseded}" if superseded else None,
             on_commit=lambda s: stores.audit.append(
@@ -357,7 +365,7 @@ def ingest_file(
                 {
                     "partner": partner,
                     "dataset": dataset,
-                    "file_sha256": sha,
+                    "file_sha256": meta["file_sha256"],
                     "received": counts.received,
                     "loaded": counts.valid,
                     "quarantined": counts.quarantined,
@@ -373,13 +381,14 @@ def ingest_file(
         raise
     _checkpoint("load-committed")
     stores.audit.write_anchor()
-    _sync_current(stores)
+    stores.sync_current()
     message = f"loaded {counts.valid:,} of {counts.received:,} rows"
     if counts.quarantined:
         message += f"; {counts.quarantined:,} quarantined"
     if superseded:
         message += f"; supersedes load {superseded}"
-    return LoadResult(partner, dataset, file, "loaded", load_id, message, report)
+    file = Path(meta["file_name"])
+    return LoadResult(partner, dataset, file, "loaded", load_id, message, written.report)
 
 
 def _reject_empty(
@@ -475,7 +484,7 @@ def restore_load(stores: Stores, load_id: int) -> Restored:
         ),
     )
     stores.audit.write_anchor()
-    _sync_current(stores)
+    stores.sync_current()
     restored = stores.control.load(load_id)
     assert restored is not None
     return Restored(restored, withdrawn)
@@ -500,7 +509,7 @@ def _json(text: str | None) -> dict[str, Any] | None:
 
 def ingest_all(stores: Stores, *, today: date | None = None) -> list[LoadResult]:
     """Every dataset of every partner in `partnership.toml`, from its configured path."""
-    key = load_key(stores.settings)
+    key = stores.key
     return [
         ingest_file(stores, p.id, ds.id, today=today, key=key)
         for p in stores.settings.partners
@@ -514,7 +523,7 @@ def ingest_directory(
     """Every file in ``directory`` named after one of ``partner``'s datasets
     (``<dataset>.csv``, ``.parquet`` or ``.xlsx`` as its contract says)."""
     settings = stores.settings
-    key = load_key(settings)
+    key = stores.key
     results = []
     matched: set[Path] = set()
     for ds in settings.partner(partner).datasets:

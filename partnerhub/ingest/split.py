@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from partnerhub.geography import AREA_FIELDS, PostcodeLookup
-from partnerhub.ingest.keys import PseudonymisationKey
+from partnerhub.keys import PseudonymisationKey
 from partnerhub.schema import DatasetContract, table
 from partnerhub.vault.backend import SQL_TYPES, quote
 from partnerhub.vault.stores import vault_columns

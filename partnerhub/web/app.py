@@ -3,7 +3,8 @@
 Every route states who may call it (``Depends(allow(...))``); a token comes as
 ``Authorization: Bearer ph_…``. A user's mistake is a 4xx with the same one-line message the
 CLI prints: 401 no/bad token, 403 role or agreement forbids it, 404 not found (or not yours),
-422 a malformed request. The route table is :data:`ACCESS`, which the tests enumerate.
+409 the vault is held by an ingest or link run just now (try again), 422 a malformed request.
+The route table is :data:`ACCESS`, which the tests enumerate.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from partnerhub import __version__
 from partnerhub.errors import (
     AuthenticationError,
+    BusyError,
     NotFoundError,
     PermissionDeniedError,
     PolicyError,
@@ -36,6 +38,7 @@ from partnerhub.governance import (
     roles_with,
     token_id_of,
 )
+from partnerhub.hub import Hub
 from partnerhub.web.dashboard import STATIC, VENDOR, dashboard_router
 
 __all__ = ["ACCESS", "create_app"]
@@ -85,7 +88,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(governance: Governance) -> FastAPI:
+def create_app(hub: Hub) -> FastAPI:
+    """The API and the dashboard over a reader hub (no ingest lock; the vault opened per
+    release, and a 409 while an ingest or link run holds it)."""
+    governance = hub.governance
     app = FastAPI(
         title="PartnerHub",
         version=__version__,
@@ -96,18 +102,43 @@ def create_app(governance: Governance) -> FastAPI:
         docs_url=None,  # served below from the app's own static files (works offline)
         redoc_url=None,
     )
+    app.exception_handler(UserError)(_user_error)
+    allow = _access(governance)
+    _service_routes(app, governance, allow)
+    _release_routes(app, governance, allow)
+    _audit_routes(app, governance, allow)
+    _docs_routes(app)
 
-    @app.exception_handler(UserError)
-    async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
-        status = 400
-        if isinstance(exc, AuthenticationError):
-            status = 401
-        elif isinstance(exc, PermissionDeniedError | PolicyError):
-            status = 403
-        elif isinstance(exc, NotFoundError):
-            status = 404
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+    @asynccontextmanager
+    async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        governance.failed_logins.flush(force=True)  # no failed login goes uncounted
 
+    app.router.lifespan_context = _lifespan
+    _pages(app, hub)
+    return app
+
+
+async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
+    """A user's mistake: its one-line message, with the status its kind calls for."""
+    status = 400
+    if isinstance(exc, AuthenticationError):
+        status = 401
+    elif isinstance(exc, PermissionDeniedError | PolicyError):
+        status = 403
+    elif isinstance(exc, NotFoundError):
+        status = 404
+    elif isinstance(exc, BusyError):
+        status = 409
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+Allow = Callable[[str], Callable[..., Principal]]
+
+
+def _access(governance: Governance) -> Allow:
+    """``allow(route)``: the dependency that authenticates the caller's token (a login audited
+    on a token's first use by this server) and checks their role against :data:`ACCESS`."""
     signed_in: set[str] = set()
 
     # A sync dependency: FastAPI runs it in its thread pool, so argon2 (on a token's first
@@ -146,6 +177,12 @@ def create_app(governance: Governance) -> FastAPI:
 
         return check
 
+    return allow
+
+
+def _service_routes(app: FastAPI, governance: Governance, allow: Allow) -> None:
+    """Health, who am I, status (counts only) and the agreements."""
+
     @app.get("/api/health", tags=["service"])
     def health(_who: Annotated[Principal, Depends(allow("GET /api/health"))]) -> dict[str, str]:
         return {"status": "ok", "version": __version__}
@@ -173,6 +210,10 @@ def create_app(governance: Governance) -> FastAPI:
             if a.id == agreement_id:
                 return governance.describe(a)
         raise NotFoundError(f"no agreement {agreement_id!r} that you can see")
+
+
+def _release_routes(app: FastAPI, governance: Governance, allow: Allow) -> None:
+    """Releases: list, make (a count through the gate), read and download."""
 
     @app.get("/api/releases", tags=["releases"], responses=_ERRORS)
     def releases(
@@ -209,6 +250,10 @@ def create_app(governance: Governance) -> FastAPI:
             headers={"Content-Disposition": f'attachment; filename="release-{r.id}.csv"'},
         )
 
+
+def _audit_routes(app: FastAPI, governance: Governance, allow: Allow) -> None:
+    """The audit log, for IG officers: read (itself audited) and verify."""
+
     @app.get("/api/audit", tags=["audit"], responses=_ERRORS)
     def audit(
         who: Annotated[Principal, Depends(allow("GET /api/audit"))],
@@ -227,6 +272,10 @@ def create_app(governance: Governance) -> FastAPI:
             "intact": not problems,
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
         }
+
+
+def _docs_routes(app: FastAPI) -> None:
+    """The API docs (Swagger UI, ReDoc) from the app's own static files."""
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -249,17 +298,12 @@ def create_app(governance: Governance) -> FastAPI:
             with_google_fonts=False,
         )
 
-    @asynccontextmanager
-    async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        governance.failed_logins.flush(force=True)  # no failed login goes uncounted
 
-    app.router.lifespan_context = _lifespan
-
+def _pages(app: FastAPI, hub: Hub) -> None:
+    """The dashboard's pages and the static files they (and the docs) use."""
     # the pages' routes join the app's own (so route tables list them like the API's)
-    app.router.routes.extend(dashboard_router(governance).routes)
+    app.router.routes.extend(dashboard_router(hub).routes)
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets
     app.mount("/assets", StaticFiles(directory=VENDOR / "assets", check_dir=False), name="assets")
-    return app

@@ -34,6 +34,7 @@ from partnerhub.geography import (
     level_plurals,
 )
 from partnerhub.governance import PUBLIC, Governance, Principal, may, roles_with, token_id_of
+from partnerhub.hub import Hub
 from partnerhub.indicators.charts import (
     chart_rows,
     compare_chart,
@@ -127,12 +128,13 @@ def _imported_views(sources: dict[str, str]) -> list[ImportedIndicatorView]:
     ]
 
 
-def dashboard_router(governance: Governance) -> APIRouter:
+def dashboard_router(hub: Hub) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    settings = governance.settings
+    governance = hub.governance
+    settings = hub.settings
     _sign_in_routes(router, governance)  # the routes in the order they were always added
     _boundary_routes(router, settings)
-    _compute_routes(router, governance, settings)
+    _compute_routes(router, hub)
     _indicator_routes(router, governance)
     _area_routes(router, governance)
     return router
@@ -226,7 +228,8 @@ def _boundary_routes(router: APIRouter, settings: Partnership) -> None:
         return FileResponse(path, media_type="application/geo+json")
 
 
-def _compute_routes(router: APIRouter, governance: Governance, settings: Partnership) -> None:
+def _compute_routes(router: APIRouter, hub: Hub) -> None:
+    governance, settings = hub.governance, hub.settings
     """An analyst's request for an indicator at a level not released yet (through the gate)."""
 
     @router.post("/dashboard/indicators/compute")
@@ -242,7 +245,7 @@ def _compute_routes(router: APIRouter, governance: Governance, settings: Partner
         specs = [s for s in load_library() if s.id == indicator]
         if not specs or level not in INDICATOR_LEVELS:
             raise UserError("pick an indicator of the library and an area level")
-        plans, _ = plan_periods(settings, specs)
+        plans, _ = plan_periods(hub, specs)
         release_indicators(
             settings, governance.gate, principal, plans, level, "performance_management"
         )

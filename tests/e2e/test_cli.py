@@ -363,11 +363,11 @@ def test_indicators_import_refuses_a_bad_file_whole_then_releases_a_good_one(
     # and offers no "compute" button for it
     from fastapi.testclient import TestClient
 
-    from partnerhub.cli.governance import _governance
+    from partnerhub.cli.governance import _hub
     from partnerhub.web import create_app
 
-    with _governance(root / "partnership.toml") as gov:
-        client = TestClient(create_app(gov))
+    with _hub(root / "partnership.toml") as hub:
+        client = TestClient(create_app(hub))
         client.cookies.set("partnerhub_token", token.group(0))
         page = client.get("/dashboard/indicators", params={"indicator": "NI 5", "level": "ward"})
         assert page.status_code == 200

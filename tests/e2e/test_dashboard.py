@@ -17,9 +17,9 @@ import uvicorn
 
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
-from partnerhub.governance import add_user, issue_token, open_governance
+from partnerhub.governance import add_user, issue_token
+from partnerhub.hub import Hub
 from partnerhub.identity import link_partnership
-from partnerhub.ingest import load_key
 from partnerhub.ingest.load import ingest_all, open_stores
 from partnerhub.synth.partnership import generate
 from partnerhub.web import create_app
@@ -57,7 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     plane = open_control_plane(settings.control_plane.url, settings.root)
     add_user(plane, "ward-analyst", "analyst", "police")
     token = issue_token(plane, "ward-analyst")
-    app = create_app(open_governance(settings, plane, load_key(settings).secret))
+    app = create_app(Hub(settings))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

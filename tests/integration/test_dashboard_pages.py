@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
-from partnerhub.governance import add_user, authenticate, issue_token, open_governance
+from partnerhub.governance import add_user, authenticate, issue_token
+from partnerhub.hub import Hub
 from partnerhub.indicators.run import plan_periods, release_indicators
 from partnerhub.indicators.spec import load_library
-from partnerhub.ingest import load_key
 from partnerhub.ingest.load import ingest_file, open_stores
 from partnerhub.synth.partnership import generate
 from partnerhub.web import create_app
@@ -54,12 +54,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         tokens[name] = issue_token(plane, name)
     add_user(plane, "admin", "admin", None)
     tokens["admin"] = issue_token(plane, "admin")
-    gov = open_governance(settings, plane, load_key(settings).secret)
+    gov = Hub(settings)
     # NI 15 (before NI 16 in the library) is released too, but every value of it is withheld
     specs = [s for s in load_library() if s.id in (EMPTY, RELEASED)]
     order = [s.id for s in load_library()]
     assert order[0] not in (EMPTY, RELEASED) and order.index(EMPTY) < order.index(RELEASED)
-    plans, _ = plan_periods(settings, specs)
+    plans, _ = plan_periods(gov, specs)
     who = authenticate(plane, tokens["analyst"])
     values: dict[str, int] = {}
     for level in LEVELS:
@@ -74,6 +74,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     assert values[EMPTY] == 0 and values[RELEASED] > 0, values
     with TestClient(create_app(gov)) as client:
         yield Site(client, tokens)
+    gov.close()
     plane.close()
 
 

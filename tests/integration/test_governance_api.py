@@ -17,15 +17,8 @@ from fastapi.testclient import TestClient
 from partnerhub.cli import main
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
-from partnerhub.governance import (
-    CountQuery,
-    CountTable,
-    add_user,
-    authenticate,
-    issue_token,
-    open_governance,
-)
-from partnerhub.ingest import load_key
+from partnerhub.governance import CountQuery, CountTable, add_user, authenticate, issue_token
+from partnerhub.hub import Hub
 from partnerhub.web import ACCESS, create_app
 from tests.integration.conftest import duckdb_text
 
@@ -74,36 +67,36 @@ def world(tmp_path_factory: pytest.TempPathFactory, synthetic_partnership: Path)
     assert CANARY_NAME.upper() in duckdb_text(root / "identity" / "identity.duckdb").upper()
     settings = load_partnership(root / "partnership.toml")
     plane = open_control_plane(settings.control_plane.url, settings.root)
-    key = load_key(settings).secret
     tokens = {}
     for name, (role, partner) in PRINCIPALS.items():
         add_user(plane, name, role, partner)
         tokens[name] = issue_token(plane, name)
     # releases: one for each partner now, and one made in 2024 under the research agreement,
     # which has since ended
-    gov = open_governance(settings, plane, key)
+    gov = Hub(settings)
     releases = {}
     for name, partner in (("analyst_acute", "acute"), ("analyst_police", "police")):
         who = authenticate(plane, tokens[name])
         query = CountQuery("acute", "spells", "lsoa", "admission_method")
         releases[partner] = gov.gate.release(who, CountTable(query, "service_planning")).id
-    past = open_governance(settings, plane, key, today=lambda: date(2024, 6, 1))
+    past = Hub(settings, today=lambda: date(2024, 6, 1))
     who = authenticate(plane, tokens["analyst_acute"])
     releases["expired"] = past.gate.release(
         who, CountTable(CountQuery("acute", "spells", "msoa"), "research")
     ).id
+    gov.close()
+    past.close()
     plane.close()
     return World(root, tokens, releases)
 
 
 @pytest.fixture(scope="module")
 def client(world: World) -> Iterator[TestClient]:
-    settings = load_partnership(world.root / "partnership.toml")
-    plane = open_control_plane(settings.control_plane.url, settings.root)
-    app = create_app(open_governance(settings, plane, load_key(settings).secret))
+    hub = Hub(load_partnership(world.root / "partnership.toml"))
+    app = create_app(hub)
     with TestClient(app) as c:
         yield c
-    plane.close()
+    hub.close()
 
 
 def _headers(world: World, principal: str) -> dict[str, str]:
@@ -421,9 +414,7 @@ def _fuzz(strategy: object, headers: dict[str, str], label: str, failures: list[
 def test_schemathesis_finds_no_server_errors(world: World) -> None:
     import schemathesis
 
-    settings = load_partnership(world.root / "partnership.toml")
-    plane = open_control_plane(settings.control_plane.url, settings.root)
-    app = create_app(open_governance(settings, plane, load_key(settings).secret))
+    app = create_app(Hub(load_partnership(world.root / "partnership.toml")))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[object] = []
     operations = 0
@@ -432,6 +423,5 @@ def test_schemathesis_finds_no_server_errors(world: World) -> None:
             op = result.ok()
             operations += 1
             _fuzz(op.as_strategy(), _headers(world, principal), op.label, failures)
-    plane.close()
     assert operations == 3 * len(ACCESS)
     assert not failures, failures[:5]

@@ -10,7 +10,8 @@ import pytest
 
 from partnerhub.config import load_partnership
 from partnerhub.identity import current_person_index, link_partnership, score_index
-from partnerhub.ingest import PseudonymisationKey, ingest_all, ingest_file, load_key, open_stores
+from partnerhub.ingest import ingest_all, ingest_file, open_stores
+from partnerhub.keys import PseudonymisationKey, load_key
 from partnerhub.synth.partnership import generate
 from partnerhub.vault.stores import PERSON_INDEX
 

@@ -17,7 +17,8 @@ from partnerhub.identity import link_partnership, prepare_records
 from partnerhub.identity.evaluate import blocking_recall
 from partnerhub.identity.model import blocking_rules
 from partnerhub.identity.rules import populated_columns
-from partnerhub.ingest import contract_of, ingest_all, ingest_file, load_key, open_stores
+from partnerhub.ingest import contract_of, ingest_all, ingest_file, open_stores
+from partnerhub.keys import load_key
 from partnerhub.schema.contracts import builtin_contract
 from tests.integration.test_linkage import TODAY, quality, truth_of
 

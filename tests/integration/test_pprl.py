@@ -16,9 +16,10 @@ from partnerhub.errors import UserError
 from partnerhub.geography import load_postcode_lookup
 from partnerhub.identity import current_person_index, link_partnership, score_index
 from partnerhub.identity.pprl import EncodingSecret
-from partnerhub.ingest import ingest_file, load_key, open_stores
+from partnerhub.ingest import ingest_file, open_stores
 from partnerhub.ingest.encode import encode_extract
 from partnerhub.ingest.quality import contract_of
+from partnerhub.keys import load_key
 from partnerhub.synth.partnership import generate
 from tests.integration.conftest import duckdb_text
 from tests.integration.test_linkage import truth_of

@@ -31,15 +31,13 @@ from partnerhub.errors import UserError
 from partnerhub.governance import (
     CountQuery,
     CountTable,
-    Governance,
     Principal,
     add_user,
     authenticate,
     issue_token,
-    open_governance,
 )
+from partnerhub.hub import Hub
 from partnerhub.indicators.periods import periods_between
-from partnerhub.ingest import load_key
 from partnerhub.ingest.load import ingest_file, open_stores
 from partnerhub.synth.partnership import generate
 
@@ -54,7 +52,7 @@ pytestmark = pytest.mark.slow
 @dataclass
 class World:
     root: Path
-    gov: Governance
+    gov: Hub
     analyst: Principal
     spells: pd.DataFrame  # the true rows (admission date, OA) — the test's, not the attacker's
 
@@ -72,7 +70,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     plane = open_control_plane(settings.control_plane.url, settings.root)
     add_user(plane, "attacker", "analyst", "acute")
     who = authenticate(plane, issue_token(plane, "attacker"))
-    gov = open_governance(settings, plane, load_key(settings).secret)
+    gov = Hub(settings)
     spells["admission_date"] = pd.to_datetime(spells["admission_date"]).dt.date
     return World(root, gov, who, spells)
 

@@ -23,11 +23,14 @@ from partnerhub.governance import (
     add_user,
     authenticate,
     issue_token,
-    open_governance,
     revoke_tokens,
 )
 from partnerhub.governance.audit import AuditLog, audit_key
+from partnerhub.hub import Hub
+from partnerhub.keys import PseudonymisationKey
 from partnerhub.web import create_app
+
+KEY = PseudonymisationKey(b"p" * 32, "test key")
 
 
 class CountingHasher:
@@ -78,7 +81,7 @@ def plane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ControlPl
 @pytest.fixture
 def client(plane: ControlPlane, tmp_path: Path) -> Iterator[TestClient]:
     settings = load_partnership(tmp_path / "partnership.toml")
-    with TestClient(create_app(open_governance(settings, plane, b"p" * 32))) as c:
+    with TestClient(create_app(Hub(settings, key=KEY))) as c:
         yield c
 
 
@@ -173,7 +176,7 @@ def test_failed_logins_at_the_api_add_a_bounded_number_of_entries(
     plane: ControlPlane, tmp_path: Path
 ) -> None:
     settings = load_partnership(tmp_path / "partnership.toml")
-    governance = open_governance(settings, plane, b"p" * 32)
+    governance = Hub(settings, key=KEY)
     with TestClient(create_app(governance)) as c:
         for i in range(1_000):
             token = f"ph_{secrets.token_hex(8)}_nope" if i % 2 else "Basic abc"

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 from partnerhub.geography import load_postcode_lookup
 from partnerhub.ingest import (
-    PseudonymisationKey,
     split_staged,
     stage_extract,
     stage_lookup,
     validate_staged,
 )
+from partnerhub.keys import PseudonymisationKey
 from partnerhub.schema import builtin_contract
 from partnerhub.synth.partnership import generate
 

@@ -8,7 +8,7 @@ import pytest
 
 from partnerhub.config import load_partnership, write_example
 from partnerhub.errors import ConfigError
-from partnerhub.ingest import PseudonymisationKey, load_key
+from partnerhub.keys import PseudonymisationKey, load_key
 
 KEY = "ab" * 32
 
