@@ -114,15 +114,16 @@ def _hand_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def setup(src: Path, work: Path) -> dict[str, float]:
     from partnerhub.config import load_partnership
+    from partnerhub.hub import open_writer
     from partnerhub.identity.people import publish_people
-    from partnerhub.ingest.load import ingest_all, open_stores
+    from partnerhub.ingest.load import ingest_all
 
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(src, work, ignore=shutil.ignore_patterns("vault", "identity", "control"))
     settings = load_partnership(work / "partnership.toml")
     t = time.perf_counter()
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         results = ingest_all(stores)
         ingest_s = time.perf_counter() - t
         t = time.perf_counter()
@@ -139,11 +140,11 @@ def setup(src: Path, work: Path) -> dict[str, float]:
 
 def rebuild_people(work: Path) -> dict[str, float]:
     from partnerhub.config import load_partnership
+    from partnerhub.hub import open_writer
     from partnerhub.identity.people import publish_people
-    from partnerhub.ingest.load import open_stores
 
     settings = load_partnership(work / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         t = time.perf_counter()
         people = publish_people(stores.identity, stores.vault, stores.control)
         people_s = time.perf_counter() - t
@@ -158,11 +159,11 @@ def rebuild_people(work: Path) -> dict[str, float]:
 
 def run(work: Path) -> dict[str, Any]:
     from partnerhub.config import load_partnership
+    from partnerhub.hub import open_writer
     from partnerhub.indicators.compute import Areas
     from partnerhub.indicators.periods import periods_between
     from partnerhub.indicators.release import calculate, true_values
     from partnerhub.indicators.spec import load_library
-    from partnerhub.ingest.load import open_stores
 
     settings = load_partnership(work / "partnership.toml")
     areas = Areas.load(
@@ -173,7 +174,7 @@ def run(work: Path) -> dict[str, Any]:
     engine: dict[str, float] = {}
     values: dict[str, pd.DataFrame] = {}
     cache: dict[Any, Any] = {}  # one connection: the population base is computed once
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for spec in load_library():
             spec = spec.model_copy(update={"period": "quarter"})
             t = time.perf_counter()

@@ -34,7 +34,8 @@ _CHILD_INGEST = """
 import json, os, resource, shutil, sys, tempfile, time
 from pathlib import Path
 from partnerhub.config import load_partnership
-from partnerhub.ingest import ingest_file, open_stores
+from partnerhub.hub import open_writer
+from partnerhub.ingest import ingest_file
 src, extract = Path(sys.argv[1]), Path(sys.argv[2])
 with tempfile.TemporaryDirectory(dir=sys.argv[3]) as tmp:
     root = Path(tmp)
@@ -42,7 +43,7 @@ with tempfile.TemporaryDirectory(dir=sys.argv[3]) as tmp:
     shutil.copytree(src / "keys", root / "keys")
     shutil.copytree(src / "geography", root / "geography")
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         stores.lookup  # the postcode lookup is read once per session, not per load
         cpu = sum(os.times()[:2])
         t = time.perf_counter()

@@ -36,7 +36,8 @@ import json, shutil, sys, time
 from pathlib import Path
 from partnerhub.config import load_partnership
 from partnerhub.identity.prepare import prepare_records
-from partnerhub.ingest import ingest_file, open_stores
+from partnerhub.hub import open_writer
+from partnerhub.ingest import ingest_file
 src, root = Path(sys.argv[1]), Path(sys.argv[2])
 root.mkdir(parents=True)
 shutil.copy(src / "partnership.toml", root / "partnership.toml")
@@ -44,7 +45,7 @@ for name in ("keys", "geography", "extracts", "truth"):
     (root / name).symlink_to(src / name)
 settings = load_partnership(root / "partnership.toml")
 t = time.perf_counter()
-with open_stores(settings) as stores:
+with open_writer(settings) as stores:
     for partner, dataset in (("gp", "registrations"), ("acute", "spells")):
         assert ingest_file(stores, partner, dataset).status == "loaded"
     loads = [ld.id for ld in stores.control.current_loads().values()]
@@ -60,11 +61,11 @@ from pathlib import Path
 import pandas as pd
 from partnerhub.config import load_partnership
 from partnerhub.identity import current_person_index, link_partnership, score_index
-from partnerhub.ingest import open_stores
+from partnerhub.hub import open_writer
 from partnerhub.keys import load_key
 root = Path(sys.argv[1])
 settings = load_partnership(root / "partnership.toml")
-with open_stores(settings) as stores:
+with open_writer(settings) as stores:
     t = time.perf_counter()
     run = link_partnership(
         stores.identity,

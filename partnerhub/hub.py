@@ -7,9 +7,9 @@ lookup and the area list — each opened on first use.
 
 **Readers** (the API, the dashboard, indicators, the CLI's read commands) use the hub as it
 is: no ingest lock, no crash recovery, nothing written to the vault or the identity store. They
-open the vault for one read (:meth:`Hub.open_vault`) and close it; when an ingest or a link
-run holds a DuckDB store just then, they get a :class:`~partnerhub.errors.BusyError` ("try
-again") rather than waiting.
+open the vault for one read (:meth:`Hub.open_vault`, :meth:`Hub.reader` when the read needs the
+person table) and close it; when an ingest or a link run holds a DuckDB store just then, they
+get a :class:`~partnerhub.errors.BusyError` ("try again") rather than waiting.
 
 **Writers** (ingest, link, review decisions, loads restore, status) take
 ``with hub.writer() as w:`` — the partnership's exclusive lock file (``.partnerhub.lock``), the
@@ -18,8 +18,11 @@ load or link run is undone before anything else. When the writer finishes, the v
 table is brought up to date (:func:`partnerhub.identity.people.ensure_people`), so readers
 never write it.
 
-The hub sits below ingest and the capabilities and above governance in the layers: ingest
-writes through a :class:`Writer`, capabilities read through the hub.
+The hub sits above the capabilities and ingest in the layers (below only the CLI and the web
+app), and nothing below it imports it: it hands the capabilities what they read — a vault
+(:meth:`Hub.reader`, after checking the person table is current), the gate, the areas — and
+hands ingest its :class:`Writer`, which ingest knows only by the attributes it uses
+(:class:`partnerhub.ingest.load.Stores`).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
     from partnerhub.schema.contracts import DatasetContract
 
-__all__ = ["LOCK_FILE", "Hub", "Writer", "open_hub", "recover"]
+__all__ = ["LOCK_FILE", "Hub", "Writer", "open_hub", "open_writer", "recover"]
 
 LOCK_FILE = ".partnerhub.lock"
 
@@ -164,6 +167,14 @@ class Hub:
         finally:
             identity.close()
 
+    @contextmanager
+    def reader(self) -> Iterator[Vault]:
+        """The vault for the reads inside the block, once its person table is known to be up
+        to date (:meth:`require_people`): what a capability is handed to read from."""
+        with self.reading_vault() as vault:
+            self.require_people(vault)
+            yield vault
+
     def require_people(self, vault: Vault) -> None:
         """Raise unless the vault's person table is up to date: readers never rebuild it."""
         if not people_current(vault, self.control):
@@ -244,6 +255,14 @@ def open_hub(
         hub.close()
 
 
+@contextmanager
+def open_writer(settings: Partnership) -> Iterator[Writer]:
+    """A hub's writer for the block: lock the partnership, open its stores and recover from
+    any interrupted load (``with open_hub(settings) as hub, hub.writer() as w`` in one)."""
+    with open_hub(settings) as hub, hub.writer() as writer:
+        yield writer
+
+
 @dataclass
 class Writer:
     """What a writer holds: the vault and identity store open for writing, under the lock."""
@@ -281,6 +300,11 @@ class Writer:
         """Re-sync the vault's copy of which loads are current."""
         current = self.control.current_loads()
         self.vault.sync_current({k: (ld.table_name, ld.id) for k, ld in current.items()})
+
+    def recover(self) -> list[int]:
+        """Undo every load (and link run) that never reached its commit point; re-sync
+        current loads (:func:`recover`). Returns the loads undone."""
+        return recover(self)
 
     def publish_people(self) -> bool:
         """Bring the vault's person table up to date with the current loads and the latest

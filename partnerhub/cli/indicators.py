@@ -261,7 +261,9 @@ def compute_and_release(
     from partnerhub.indicators.run import plan_periods, release_indicators
 
     with _hub(config) as hub:
-        plans, skipped = plan_periods(hub, specs, _date(first, "--from"), _date(last, "--to"))
+        lo, hi = _date(first, "--from"), _date(last, "--to")
+        with hub.reader() as vault:
+            plans, skipped = plan_periods(vault, specs, lo, hi)
         for ident, why in skipped.items():
             console.print(f"{ident} not computed: {why}.", markup=False)
         who = _who(hub, token, "analyst")

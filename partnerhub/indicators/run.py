@@ -12,12 +12,12 @@ from partnerhub.errors import UserError
 from partnerhub.geography import Areas
 from partnerhub.governance import Gate, Principal
 from partnerhub.governance.outputs import Provenance, PublishedTable
-from partnerhub.hub import Hub
 from partnerhub.indicators.imported import read_imported
 from partnerhub.indicators.national_set import importable_indicator
 from partnerhub.indicators.periods import Period
 from partnerhub.indicators.release import data_extent, default_periods, release_indicator
 from partnerhub.indicators.spec import IndicatorSpec
+from partnerhub.vault import Vault
 
 __all__ = ["areas_of", "import_indicator", "plan_periods", "release_indicators"]
 
@@ -28,31 +28,29 @@ def areas_of(settings: Partnership) -> Areas:
 
 
 def plan_periods(
-    hub: Hub,
+    vault: Vault,
     specs: Sequence[IndicatorSpec],
     first: date | None = None,
     last: date | None = None,
 ) -> tuple[list[tuple[IndicatorSpec, list[Period]]], dict[str, str]]:
     """Each spec's whole periods between ``first`` and ``last`` (default: the span of its
     facts in the vault). Specs with no whole period are left out, with the reason (an error
-    when that leaves nothing). A read: the vault's person table must be up to date (writers
-    publish it; `partnerhub link` rebuilds it)."""
+    when that leaves nothing). A read of ``vault``, whose person table the caller has checked
+    is up to date (``with hub.reader() as vault:``; `partnerhub link` rebuilds it)."""
     plans = []
     skipped: dict[str, str] = {}
-    with hub.reading_vault() as vault:
-        hub.require_people(vault)
-        for spec in specs:
-            extent = data_extent(vault, spec) if not (first and last) else None
-            lo = first or (extent[0] if extent else None)
-            hi = last or (extent[1] if extent else None)
-            if lo is None or hi is None:
-                skipped[spec.id] = "no facts in the vault to compute it from"
-                continue
-            periods = default_periods(spec, lo, hi)
-            if not periods:
-                skipped[spec.id] = f"no whole {spec.period.replace('_', ' ')} between {lo} and {hi}"
-                continue
-            plans.append((spec, periods))
+    for spec in specs:
+        extent = data_extent(vault, spec) if not (first and last) else None
+        lo = first or (extent[0] if extent else None)
+        hi = last or (extent[1] if extent else None)
+        if lo is None or hi is None:
+            skipped[spec.id] = "no facts in the vault to compute it from"
+            continue
+        periods = default_periods(spec, lo, hi)
+        if not periods:
+            skipped[spec.id] = f"no whole {spec.period.replace('_', ' ')} between {lo} and {hi}"
+            continue
+        plans.append((spec, periods))
     if not plans:
         detail = "; ".join(f"{k}: {v}" for k, v in skipped.items())
         raise UserError(f"nothing to compute — {detail} (widen --from/--to or load more data)")

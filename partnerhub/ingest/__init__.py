@@ -13,7 +13,6 @@ from partnerhub.ingest.load import (
     ingest_all,
     ingest_directory,
     ingest_file,
-    open_stores,
     restore_load,
 )
 from partnerhub.ingest.quality import check_file, check_partnership, contract_of, quality_report
@@ -37,7 +36,6 @@ __all__ = [
     "ingest_all",
     "ingest_directory",
     "ingest_file",
-    "open_stores",
     "quality_report",
     "read_extract",
     "restore_load",

@@ -15,10 +15,13 @@ One load, in order (each step is a checkpoint a crash test can stop at):
 6. re-sync the vault's copy of which loads are current.
 
 A crash (kill -9, full disk, power) anywhere before step 5 leaves a *pending* load whose rows
-nobody can see; :func:`partnerhub.hub.recover`, which every writer of the hub runs first
-(ingest, link, status, ...), deletes those rows and the pending record, so the stores are
-exactly as they were. After step 5 the load stands, and recovery only finishes step 6. One
-writer runs at a time per partnership (the hub's file lock).
+nobody can see; the hub's recovery, which every writer of the hub runs first (ingest, link,
+status, ...), deletes those rows and the pending record, so the stores are exactly as they
+were. After step 5 the load stands, and recovery only finishes step 6. One writer runs at a
+time per partnership (the hub's file lock).
+
+Ingest sits below the hub: it writes through the writer it is given (``with hub.writer() as
+w: ingest_file(w, ...)``), which it knows only as :class:`Stores` — the attributes it uses.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -42,7 +45,6 @@ from partnerhub.config.settings import DatasetSettings
 from partnerhub.control import Load
 from partnerhub.errors import ContractError, NotFoundError, UserError
 from partnerhub.governance.users import operator
-from partnerhub.hub import Writer, open_hub, recover
 from partnerhub.ingest.quality import contract_of, quality_report
 from partnerhub.ingest.split import area_level_rows, identity_table, stage_lookup, stage_split
 from partnerhub.ingest.stage import stage_extract
@@ -50,6 +52,12 @@ from partnerhub.ingest.validate import CheckCounts, validate_staged
 from partnerhub.keys import PseudonymisationKey
 from partnerhub.schema.contracts import DatasetContract, encoded_contract
 from partnerhub.vault.backend import StagedRows
+
+if TYPE_CHECKING:
+    from partnerhub.control import ControlPlane
+    from partnerhub.geography import PostcodeLookup
+    from partnerhub.governance import AuditLog
+    from partnerhub.vault import IdentityStore, Vault
 
 __all__ = [
     "CHECKPOINTS",
@@ -60,7 +68,6 @@ __all__ = [
     "ingest_directory",
     "ingest_file",
     "is_encoded_extract",
-    "open_stores",
     "restore_load",
 ]
 
@@ -83,16 +90,45 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-# The writer of the hub is what a load writes through (``Stores`` is its older name).
-Stores = Writer
+class Stores(Protocol):
+    """What a load writes through: the hub's writer (:class:`partnerhub.hub.Writer`), under
+    the partnership's lock, its stores open for writing and recovered. Ingest names only the
+    attributes it uses, so it does not import the hub above it."""
 
+    @property
+    def settings(self) -> Partnership: ...
 
-@contextmanager
-def open_stores(settings: Partnership) -> Iterator[Writer]:
-    """A hub's writer for the block: lock the partnership, open its stores and recover from
-    any interrupted load (``with open_hub(settings) as hub, hub.writer() as w`` in one)."""
-    with open_hub(settings) as hub, hub.writer() as writer:
-        yield writer
+    @property
+    def vault(self) -> Vault: ...
+
+    @property
+    def identity(self) -> IdentityStore: ...
+
+    @property
+    def control(self) -> ControlPlane: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def key(self) -> PseudonymisationKey: ...
+
+    @property
+    def lookup(self) -> PostcodeLookup: ...
+
+    def areas_for(self, contract: DatasetContract) -> pd.DataFrame | None:
+        """The partnership's areas an area-level dataset is checked against; None for a
+        dataset of people."""
+        ...
+
+    def sync_current(self) -> None:
+        """Re-sync the vault's copy of which loads are current."""
+        ...
+
+    def recover(self) -> list[int]:
+        """Undo every load (and link run) that never reached its commit point; re-sync
+        current loads (:func:`partnerhub.hub.recover`). Returns the loads undone."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -288,7 +324,7 @@ def _stage_and_write(
         _write_rows(stores, staging, con, contract, rows)
     except BaseException:
         con.close()
-        recover(stores)
+        stores.recover()
         raise
     return _Written(load_id, counts, report, quarantine, previous)
 
@@ -377,7 +413,7 @@ def _commit(
     except BaseException:
         # A failure in Python (a full disk, a lost connection): undo now rather than at the
         # next recovery. A kill -9 never gets here; recovery handles it.
-        recover(stores)
+        stores.recover()
         raise
     _checkpoint("load-committed")
     stores.audit.write_anchor()

@@ -245,7 +245,8 @@ def _compute_routes(router: APIRouter, hub: Hub) -> None:
         specs = [s for s in load_library() if s.id == indicator]
         if not specs or level not in INDICATOR_LEVELS:
             raise UserError("pick an indicator of the library and an area level")
-        plans, _ = plan_periods(hub, specs)
+        with hub.reader() as vault:
+            plans, _ = plan_periods(vault, specs)
         release_indicators(
             settings, governance.gate, principal, plans, level, "performance_management"
         )

@@ -462,9 +462,9 @@ def test_indicators_list_and_show_accept_the_partnership(tmp_path: Path) -> None
 def _current(root: Path) -> dict[str, int]:
     """dataset → its current load, read from the control plane as `status` does."""
     from partnerhub.config import load_partnership
-    from partnerhub.ingest import open_stores
+    from partnerhub.hub import open_writer
 
-    with open_stores(load_partnership(root / "partnership.toml")) as stores:
+    with open_writer(load_partnership(root / "partnership.toml")) as stores:
         return {f"{p}/{d}": ld.id for (p, d), ld in stores.control.current_loads().items()}
 
 
@@ -563,9 +563,9 @@ def test_an_empty_or_all_invalid_file_never_becomes_current_and_loads_restore(
     assert f'"previous_current":{bad_load}' in restores[0][1]
     assert f'"withdrawn":[{bad_load}]' in restores[0][1]
     from partnerhub.config import load_partnership
-    from partnerhub.ingest import open_stores
+    from partnerhub.hub import open_writer
 
-    with open_stores(load_partnership(root / "partnership.toml")) as stores:
+    with open_writer(load_partnership(root / "partnership.toml")) as stores:
         assert stores.audit.verify() == []  # the chain holds the new entries
 
     # the withdrawn load can be restored in turn; the current one, or a rejected one, cannot

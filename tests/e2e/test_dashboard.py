@@ -18,9 +18,9 @@ import uvicorn
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
 from partnerhub.governance import add_user, issue_token
-from partnerhub.hub import Hub
+from partnerhub.hub import Hub, open_writer
 from partnerhub.identity import link_partnership
-from partnerhub.ingest.load import ingest_all, open_stores
+from partnerhub.ingest.load import ingest_all
 from partnerhub.synth.partnership import generate
 from partnerhub.web import create_app
 from partnerhub.web.dashboard import VENDOR
@@ -51,7 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     root = tmp_path_factory.mktemp("dashboard") / "p"
     generate(root, 3000, seed=5)
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores)
         link_partnership(stores.identity, stores.control)
     plane = open_control_plane(settings.control_plane.url, settings.root)

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from partnerhub.config import load_partnership
 from partnerhub.control import open_control_plane
 from partnerhub.governance import add_user, authenticate, issue_token
-from partnerhub.hub import Hub
+from partnerhub.hub import Hub, open_writer
 from partnerhub.indicators.run import plan_periods, release_indicators
 from partnerhub.indicators.spec import load_library
-from partnerhub.ingest.load import ingest_file, open_stores
+from partnerhub.ingest.load import ingest_file
 from partnerhub.synth.partnership import generate
 from partnerhub.web import create_app
 from partnerhub.web.dashboard import COOKIE, VENDOR
@@ -44,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("pages") / "p"
     generate(root, 2000, seed=5)
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner, dataset in (("police", "crimes"), ("gp", "registrations")):
             ingest_file(stores, partner, dataset)
     plane = open_control_plane(settings.control_plane.url, settings.root)
@@ -59,7 +59,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     specs = [s for s in load_library() if s.id in (EMPTY, RELEASED)]
     order = [s.id for s in load_library()]
     assert order[0] not in (EMPTY, RELEASED) and order.index(EMPTY) < order.index(RELEASED)
-    plans, _ = plan_periods(gov, specs)
+    with gov.reader() as vault:
+        plans, _ = plan_periods(vault, specs)
     who = authenticate(plane, tokens["analyst"])
     values: dict[str, int] = {}
     for level in LEVELS:

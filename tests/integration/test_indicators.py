@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from partnerhub.config import load_partnership
+from partnerhub.hub import open_writer
 from partnerhub.identity import link_partnership
 from partnerhub.identity.people import publish_people
 from partnerhub.indicators.compute import Areas, compute_parts
 from partnerhub.indicators.release import calculate, default_periods, true_values
 from partnerhub.indicators.spec import Population, load_library
-from partnerhub.ingest.load import ingest_all, open_stores
+from partnerhub.ingest.load import ingest_all
 from tests.integration.conftest import use_postgres
 from tests.spec.reference import Reference
 
@@ -30,7 +31,7 @@ FIRST, LAST = date(2021, 4, 1), date(2025, 3, 31)
 
 def _prepare(root: Path) -> None:
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores)
         link_partnership(stores.identity, stores.control)
         publish_people(stores.identity, stores.vault, stores.control)
@@ -70,7 +71,7 @@ def linked_pg(
 
 def _reference(root: Path) -> Reference:
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         vault = stores.vault
         tables = {n: vault.current(n).to_pandas() for n in vault.loaded_tables}
         con = vault.backend.ibis
@@ -111,14 +112,14 @@ def reference(linked: Path) -> Reference:
 
 def _parts(root: Path, spec) -> pd.DataFrame:
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         return compute_parts(stores.vault, spec, default_periods(spec, FIRST, LAST))
 
 
 def _values(root: Path, spec) -> pd.DataFrame:
     settings = load_partnership(root / "partnership.toml")
     areas = Areas.load(settings.resolve(settings.geography.areas))
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         calc = calculate(stores.vault, spec, default_periods(spec, FIRST, LAST), areas)
     return true_values(calc)
 
@@ -183,7 +184,7 @@ def test_the_person_table_equals_the_reference(linked: Path) -> None:
     from tests.spec.reference import reference_people
 
     settings = load_partnership(linked / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         loads = [ld.id for ld in stores.control.current_loads().values()]
         records = stores.identity.records_for_linkage(loads)
         run = stores.control.latest_link_run()
@@ -204,7 +205,7 @@ def test_a_shared_population_cache_changes_no_number(linked: Path) -> None:
     settings = load_partnership(linked / "partnership.toml")
     areas = Areas.load(settings.resolve(settings.geography.areas))
     cache: dict = {}
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for spec in LIBRARY:
             periods = default_periods(spec, FIRST, LAST)
             plain = true_values(calculate(stores.vault, spec, periods, areas))
@@ -242,7 +243,7 @@ def test_ni_120_equals_an_independent_computation_from_the_raw_extracts(linked: 
     periods = default_periods(spec, FIRST, LAST)
     settings = load_partnership(linked / "partnership.toml")
     areas = Areas.load(settings.resolve(settings.geography.areas))
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         calc = calculate(stores.vault, spec, periods, areas)
         rejected = {
             f"{partner}/{dataset}": {int(line) - 2 for line in ql["line"]}  # line 2 = row 0

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from partnerhub.config import load_partnership
 from partnerhub.disclosure import DisclosureSettings
 from partnerhub.governance.outputs import protect_aggregate
+from partnerhub.hub import Writer, open_writer
 from partnerhub.identity import link_partnership
 from partnerhub.identity.people import publish_people
 from partnerhub.indicators.release import (
@@ -38,7 +39,7 @@ from partnerhub.indicators.release import (
 )
 from partnerhub.indicators.run import areas_of
 from partnerhub.indicators.spec import IndicatorSpec, Selection, load_library
-from partnerhub.ingest.load import Stores, ingest_all, open_stores
+from partnerhub.ingest.load import ingest_all
 from partnerhub.synth.partnership import MIN_PEOPLE, generate
 from partnerhub.vault import ScopedVault, Vault
 
@@ -53,13 +54,13 @@ class _Rollback(Exception):
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Writer]:
     root = tmp_path_factory.mktemp("small") / "p"
     # seed 1: the police youth-outcomes extract has two rows (at seed 3 it is empty, and an
     # empty extract is now rejected, so NI 19 would have no loaded source at all)
     generate(root, MIN_PEOPLE, seed=1)
     partnership = load_partnership(root / "partnership.toml")
-    with open_stores(partnership) as opened:
+    with open_writer(partnership) as opened:
         ingest_all(opened)
         loaded = {f"{p}/{d}" for p, d in opened.control.current_loads()}
         assert {s for spec in LIBRARY.values() for s in spec.sources} <= loaded
@@ -89,7 +90,7 @@ def _thin(vault: Vault, spec: IndicatorSpec, keep: int, seed: int) -> None:
             vault.backend.execute(f"DELETE FROM {table} WHERE record_key IN ({marks})", chunk)
 
 
-def _scoped(stores: Stores, spec: IndicatorSpec) -> ScopedVault:
+def _scoped(stores: Writer, spec: IndicatorSpec) -> ScopedVault:
     """The vault as the gate gives it to the spec's builder: its fields only."""
     tables = {(d.partner, d.dataset): d.table_name for d in stores.control.datasets()}
     return ScopedVault(stores.vault, used_fields(spec, tables), tables)
@@ -97,7 +98,7 @@ def _scoped(stores: Stores, spec: IndicatorSpec) -> ScopedVault:
 
 @pytest.mark.parametrize("spec_id", sorted(LIBRARY))
 def test_every_spec_computes_the_same_through_the_scoped_vault(
-    stores: Stores, spec_id: str
+    stores: Writer, spec_id: str
 ) -> None:
     """The compiler runs unchanged on the view the gate gives it (the spec's fields only),
     with and without the population cache, and gets the whole vault's numbers."""
@@ -127,7 +128,7 @@ def test_every_spec_computes_the_same_through_the_scoped_vault(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_indicator_releases_whatever_survives_of_its_extract(
-    stores: Stores, spec_id: str, level: str, keep: int, seed: int
+    stores: Writer, spec_id: str, level: str, keep: int, seed: int
 ) -> None:
     spec = LIBRARY[spec_id]
     periods = default_periods(spec, FIRST, LAST)

@@ -13,11 +13,11 @@ import pytest
 
 from partnerhub.config import load_partnership
 from partnerhub.errors import UserError
+from partnerhub.hub import open_writer
 from partnerhub.ingest import (
     check_file,
     ingest_all,
     ingest_file,
-    open_stores,
     read_extract,
     stage_extract,
     validate_extract,
@@ -43,7 +43,7 @@ def test_ingest_all_loads_every_valid_row_and_reloading_changes_nothing(
     partnership: Path,
 ) -> None:
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         results = ingest_all(stores, today=TODAY)
         assert [r.status for r in results] == ["loaded"] * 19  # 17 of people, 2 of areas
         by_table: dict[str, int] = {}
@@ -56,7 +56,7 @@ def test_ingest_all_loads_every_valid_row_and_reloading_changes_nothing(
         for table, n in by_table.items():
             assert counts[table].rows == counts[table].current_rows == n
     before = snapshot(partnership)
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         again = ingest_all(stores, today=TODAY)
     assert {r.status for r in again} == {"unchanged"}
     assert [r.load_id for r in again] == [r.load_id for r in results]
@@ -66,7 +66,7 @@ def test_ingest_all_loads_every_valid_row_and_reloading_changes_nothing(
 def test_a_newer_extract_supersedes_and_history_is_kept(partnership: Path) -> None:
     settings = load_partnership(partnership / "partnership.toml")
     spells = partnership / "extracts" / "acute" / "spells.csv"
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         first = ingest_file(stores, "acute", "spells", today=TODAY)
         lines = spells.read_text(encoding="utf-8").splitlines(keepends=True)
         newer = partnership / "spells_newer.csv"
@@ -105,10 +105,10 @@ def _corpus_partnership(partnership: Path, contract_path: Path) -> Path:
 @pytest.mark.parametrize("name", sorted(set(ERRORS) - {"missing.csv"} | set(QUARANTINES)))
 def test_bad_files_load_completely_or_not_at_all(partnership: Path, name: str) -> None:
     settings = load_partnership(_corpus_partnership(partnership, CORPUS / "contract.toml"))
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_file(stores, "acute", "spells", CORPUS / "good.csv", today=TODAY)
     before = snapshot(partnership)
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         result = ingest_file(stores, "acute", "spells", CORPUS / name, today=TODAY)
     after = snapshot(partnership)
     assert after["vault"] == before["vault"] or result.status == "loaded"
@@ -127,7 +127,7 @@ def test_bad_files_load_completely_or_not_at_all(partnership: Path, name: str) -
         assert "stays current" in result.message
         assert after["vault"] == before["vault"]
         assert after["identity"] == before["identity"]
-        with open_stores(settings) as stores:
+        with open_writer(settings) as stores:
             current = stores.control.current_loads()[("acute", "spells")]
             assert current.file_name == str(CORPUS / "good.csv")
             assert len(stores.control.quarantine_of(result.load_id or 0)) >= quarantined
@@ -140,7 +140,7 @@ def test_bad_files_load_completely_or_not_at_all(partnership: Path, name: str) -
     assert (result.report["valid"], result.report["quarantined"]) == (valid, quarantined)
     rows = [r for r in after["vault"]["hospital_spell"] if r[-1] == result.load_id]
     assert len(rows) == valid  # exactly the valid rows, nothing more, nothing less
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         stored = stores.control.quarantine_of(result.load_id or 0)
     checked = validate_extract(read_extract(CORPUS / name, contract()), contract(), TODAY)
     assert _problems(stored) == _problems(checked.quarantine)
@@ -237,7 +237,7 @@ def test_no_identifier_reaches_the_vault(
                     identifiers |= {v for v in raw[col.name] if len(v) >= 6} - row_ids
     assert {canary["name"], canary["nhs"], canary["address"]} <= identifiers
     identifiers.add(canary["dob"])
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         results = ingest_all(stores, today=TODAY)
         assert all(r.status == "loaded" for r in results)
         if backend == "postgres":
@@ -282,9 +282,9 @@ def _pg_text(backend: object) -> str:
 def test_one_ingest_at_a_time(partnership: Path) -> None:
     settings = load_partnership(partnership / "partnership.toml")
     with (
-        open_stores(settings),
+        open_writer(settings),
         pytest.raises(UserError, match="another PartnerHub ingest"),
-        open_stores(settings),
+        open_writer(settings),
     ):
         pass
 
@@ -313,7 +313,7 @@ def test_parquet_excel_and_encodings_through_ingest(
     contract_path.write_text(text)
     settings = load_partnership(_corpus_partnership(partnership, contract_path))
     before = snapshot(partnership)
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         result = ingest_file(stores, "acute", "spells", CORPUS / name, today=TODAY)
     assert result.status == status, result.message
     after = snapshot(partnership)
@@ -331,7 +331,7 @@ def test_a_10_mb_field_loads_into_the_identity_store(partnership: Path) -> None:
     path = partnership / "big_field.csv"
     big = write_big_field(path)
     settings = load_partnership(_corpus_partnership(partnership, CORPUS / "contract.toml"))
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         result = ingest_file(stores, "acute", "spells", path, today=TODAY)
         assert result.status == "loaded" and result.report is not None
         assert result.report["reader"] == "careful"  # the line is over the fast reader's limit
@@ -346,7 +346,7 @@ def test_a_write_failure_leaves_the_stores_as_they_were(
 ) -> None:
     """A full disk (or any error) while writing: the load is undone at once."""
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_file(stores, "gp", "registrations", today=TODAY)
     before = snapshot(partnership)
 
@@ -359,7 +359,7 @@ def test_a_write_failure_leaves_the_stores_as_they_were(
         else ("partnerhub.vault.stores.Vault.append")
     )
     monkeypatch.setattr(target, disk_full)
-    with open_stores(settings) as stores, pytest.raises(OSError, match="No space left"):
+    with open_writer(settings) as stores, pytest.raises(OSError, match="No space left"):
         ingest_file(stores, "acute", "spells", today=TODAY)
     assert snapshot(partnership) == before
 
@@ -380,7 +380,7 @@ def test_deaths_with_bad_identifiers_all_reach_the_vault(partnership: Path) -> N
     bad = partnership / "deaths_bad.csv"
     frame.to_csv(bad, index=False)
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         result = ingest_file(stores, "registrar", "deaths", bad, today=TODAY)
         assert result.status == "loaded" and result.report is not None
         assert (result.report["received"], result.report["valid"]) == (n, n - 1)
@@ -406,7 +406,7 @@ def test_an_area_file_loads_atomically_and_a_newer_one_supersedes_it(partnership
     settings = load_partnership(partnership / "partnership.toml")
     ops = partnership / "extracts" / "areas" / "operations.csv"
     lines = ops.read_text(encoding="utf-8").splitlines(keepends=True)
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         first = ingest_file(stores, "areas", "operations", today=TODAY)
     after_first = snapshot(partnership)
     assert first.status == "loaded" and first.report is not None
@@ -426,7 +426,7 @@ def test_an_area_file_loads_atomically_and_a_newer_one_supersedes_it(partnership
         "fire,E05900001,ward,2023-04-01,2023-06-30,home_safety_visits,-3\n",
     ]
     newer.write_text("".join([lines[0], *body, *bad]), encoding="utf-8")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         second = ingest_file(stores, "areas", "operations", newer, today=TODAY)
         assert second.status == "loaded" and second.report is not None
         assert second.message.endswith(f"supersedes load {first.load_id}")
@@ -454,7 +454,7 @@ def test_an_area_load_that_fails_in_the_vault_leaves_nothing(
     partnership: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_file(stores, "areas", "operations", today=TODAY)
     before = snapshot(partnership)
 
@@ -462,6 +462,6 @@ def test_an_area_load_that_fails_in_the_vault_leaves_nothing(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("partnerhub.vault.stores.Vault.append", disk_full)
-    with open_stores(settings) as stores, pytest.raises(OSError, match="No space left"):
+    with open_writer(settings) as stores, pytest.raises(OSError, match="No space left"):
         ingest_file(stores, "areas", "resources", today=TODAY)
     assert snapshot(partnership) == before

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from partnerhub.config import load_partnership
+from partnerhub.hub import open_writer
 from partnerhub.identity import current_person_index, link_partnership, score_index
-from partnerhub.ingest import ingest_all, ingest_file, open_stores
+from partnerhub.ingest import ingest_all, ingest_file
 from partnerhub.keys import PseudonymisationKey, load_key
 from partnerhub.synth.partnership import generate
 from partnerhub.vault.stores import PERSON_INDEX
@@ -30,7 +31,7 @@ def truth_of(partnership: Path, key: PseudonymisationKey) -> pd.DataFrame:
 
 def quality(partnership: Path) -> dict[str, float]:
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         index = current_person_index(stores.identity, stores.control)
         loads = [ld.id for ld in stores.control.current_loads().values()]
         source = stores.identity.records_for_linkage(loads)
@@ -44,7 +45,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("large") / "p"
     generate(out, 100_000, seed=11)
     settings = load_partnership(out / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores, today=TODAY)
     return out
 
@@ -52,7 +53,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_f1_on_a_100k_person_partnership(large: Path) -> None:
     settings = load_partnership(large / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         run = link_partnership(stores.identity, stores.control)
     q = quality(large)
     assert q["records"] > 250_000
@@ -66,7 +67,7 @@ def test_incremental_linking_keeps_every_unchanged_persons_id(
 ) -> None:
     toml = partnership / "partnership.toml"
     settings = load_partnership(toml)
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner in settings.partners:
             for ds in partner.datasets:
                 if (partner.id, ds.id) != ("acute", "spells"):
@@ -102,7 +103,7 @@ def test_incremental_linking_keeps_every_unchanged_persons_id(
 
 def test_a_full_rebuild_changes_only_truly_changed_clusters(partnership: Path) -> None:
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores, today=TODAY)
         link_partnership(stores.identity, stores.control)
         before = current_person_index(stores.identity, stores.control)
@@ -135,7 +136,7 @@ def test_garbage_identifiers_do_not_make_giant_clusters(partnership: Path) -> No
         garbage.append("|".join(row))
     path.write_text("\n".join([*lines, *garbage]) + "\n", encoding="utf-8")
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores, today=TODAY)
         run = link_partnership(stores.identity, stores.control)
         index = current_person_index(stores.identity, stores.control)
@@ -165,7 +166,7 @@ def _junk_keys(settings: object) -> set[str]:
 
 def test_the_person_index_is_in_the_identity_store_only(partnership: Path) -> None:
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_all(stores, today=TODAY)
         run = link_partnership(stores.identity, stores.control)
         assert PERSON_INDEX in stores.identity.backend.table_names()
@@ -183,7 +184,7 @@ def test_linking_nothing_is_a_clear_error(partnership: Path) -> None:
     from partnerhub.errors import UserError
 
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores, pytest.raises(UserError, match="load some extracts"):
+    with open_writer(settings) as stores, pytest.raises(UserError, match="load some extracts"):
         link_partnership(stores.identity, stores.control)
     shutil.rmtree(partnership / "vault")
 
@@ -230,14 +231,14 @@ def test_clerical_review_decisions_change_the_next_run(
     from partnerhub.cli import main
     from partnerhub.config import load_partnership
     from partnerhub.governance import add_user, issue_token
+    from partnerhub.hub import open_writer
     from partnerhub.identity import link_partnership
     from partnerhub.identity.review import pair_id
-    from partnerhub.ingest.load import open_stores
 
     toml = str(partnership / "partnership.toml")
     assert main(["ingest", "--all", "-c", toml]) == 0
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         add_user(stores.control, "stella", "identity_steward", None)
         add_user(stores.control, "ann", "analyst", "asc")
         steward, analyst = issue_token(stores.control, "stella"), issue_token(stores.control, "ann")
@@ -257,7 +258,7 @@ def test_clerical_review_decisions_change_the_next_run(
     assert main(["review", "decide", top_pair, "--match", "-c", toml, "--token", steward]) == 0
     assert main(["review", "decide", "0" * 16, "--match", "-c", toml, "--token", steward]) == 2
     linked = edges.iloc[0]
-    with open_stores(settings) as stores:  # a steward's non-match on a pair the model linked
+    with open_writer(settings) as stores:  # a steward's non-match on a pair the model linked
         stores.control.record_review_decision(
             linked.unique_id_l, linked.unique_id_r, "non_match", "stella", first.run_id, 0.99
         )

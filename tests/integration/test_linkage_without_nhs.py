@@ -13,11 +13,12 @@ import pytest
 
 from partnerhub.cli import main
 from partnerhub.config import load_partnership
+from partnerhub.hub import open_writer
 from partnerhub.identity import link_partnership, prepare_records
 from partnerhub.identity.evaluate import blocking_recall
 from partnerhub.identity.model import blocking_rules
 from partnerhub.identity.rules import populated_columns
-from partnerhub.ingest import contract_of, ingest_all, ingest_file, open_stores
+from partnerhub.ingest import contract_of, ingest_all, ingest_file
 from partnerhub.keys import load_key
 from partnerhub.schema.contracts import builtin_contract
 from tests.integration.test_linkage import TODAY, quality, truth_of
@@ -64,7 +65,7 @@ def without_nhs(synthetic_partnership: Path, tmp_path_factory: pytest.TempPathFa
     out = tmp_path_factory.mktemp("without_nhs") / "p"
     shutil.copytree(synthetic_partnership, out)
     assert blank_nhs_numbers(out) > 3000
-    with open_stores(load_partnership(out / "partnership.toml")) as stores:
+    with open_writer(load_partnership(out / "partnership.toml")) as stores:
         ingest_all(stores, today=TODAY)
     return out
 
@@ -73,7 +74,7 @@ def test_blocking_finds_true_pairs_without_nhs_numbers(without_nhs: Path) -> Non
     """Names, date of birth and address only: blocking must still put up 99.5 % of the true
     pairs of records (the original six rules found 98.65 % here)."""
     settings = load_partnership(without_nhs / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         loads = [ld.id for ld in stores.control.current_loads().values()]
         source = stores.identity.records_for_linkage(loads)
     assert source["nhs_number"].isna().all()
@@ -90,7 +91,7 @@ def test_blocking_finds_true_pairs_without_nhs_numbers(without_nhs: Path) -> Non
 @pytest.mark.slow
 def test_f1_without_nhs_numbers(without_nhs: Path) -> None:
     settings = load_partnership(without_nhs / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         run = link_partnership(stores.identity, stores.control)
         model = stores.control.latest_link_run()
     q = quality(without_nhs)
@@ -149,7 +150,7 @@ def test_a_council_pair_without_nhs_number_columns_links(
             [v for v, h in zip(r, rows[0], strict=True) if h != "NHS Number"] for r in rows
         ],
     )
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner, dataset in (("housing", "events"), ("revenues", "council_tax")):
             assert ingest_file(stores, partner, dataset, today=TODAY).status == "loaded"
     capsys.readouterr()

@@ -14,9 +14,10 @@ from partnerhub.cli import main
 from partnerhub.config import load_partnership
 from partnerhub.errors import UserError
 from partnerhub.geography import load_postcode_lookup
+from partnerhub.hub import open_writer
 from partnerhub.identity import current_person_index, link_partnership, score_index
 from partnerhub.identity.pprl import EncodingSecret
-from partnerhub.ingest import ingest_file, open_stores
+from partnerhub.ingest import ingest_file
 from partnerhub.ingest.encode import encode_extract
 from partnerhub.ingest.quality import contract_of
 from partnerhub.keys import load_key
@@ -56,7 +57,7 @@ def link_encoded(
 ) -> dict[str, float]:
     """Ingest the encoded extracts at the hub, link, and score against truth."""
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner, dataset, path in files:
             result = ingest_file(stores, partner, dataset, path, today=TODAY)
             assert result.status == "loaded", result.message
@@ -130,7 +131,7 @@ def test_a_damaged_encoding_is_quarantined_not_loaded(partnership: Path) -> None
     frame.loc[1, "pprl_version"] = "pprl-v0"
     frame.to_csv(path, index=False)
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         result = ingest_file(stores, partner, dataset, path, today=TODAY)
         problems = stores.control.quarantine_of(result.load_id)
     assert result.status == "loaded"
@@ -143,7 +144,7 @@ def test_a_damaged_encoding_is_quarantined_not_loaded(partnership: Path) -> None
 def test_plain_and_encoded_extracts_cannot_be_linked_together(partnership: Path) -> None:
     files = encode_all(partnership)
     settings = load_partnership(partnership / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner, dataset, path in files[:-1]:
             ingest_file(stores, partner, dataset, path, today=TODAY)
         last_partner, last_dataset, _ = files[-1]

@@ -27,10 +27,10 @@ from partnerhub.cli import main
 from partnerhub.config import load_partnership
 from partnerhub.errors import UserError
 from partnerhub.governance import add_user, authenticate, issue_token
-from partnerhub.hub import Hub
+from partnerhub.hub import Hub, open_writer
 from partnerhub.indicators.run import plan_periods, release_indicators
 from partnerhub.indicators.spec import load_library
-from partnerhub.ingest.load import ingest_file, open_stores
+from partnerhub.ingest.load import ingest_file
 from partnerhub.synth.partnership import generate
 from partnerhub.web import create_app
 from partnerhub.web.dashboard import COOKIE
@@ -63,7 +63,7 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> Partnership:
     root = tmp_path_factory.mktemp("reads") / "p"
     generate(root, 2000, seed=5)
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         for partner, dataset in (("police", "crimes"), ("gp", "registrations")):
             ingest_file(stores, partner, dataset)
     with Hub(settings) as hub:
@@ -71,7 +71,8 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> Partnership:
         token = issue_token(hub.control, "analyst")
         who = authenticate(hub.control, token)
         specs = [s for s in load_library() if s.id == INDICATOR]
-        plans, _ = plan_periods(hub, specs)
+        with hub.reader() as vault:
+            plans, _ = plan_periods(vault, specs)
         (summary,) = release_indicators(
             settings, hub.gate, who, plans, "lad", "performance_management"
         )
@@ -166,8 +167,8 @@ def test_a_read_never_rebuilds_the_person_table_it_says_to_link(
         con.close()
     specs = [s for s in load_library() if s.id == INDICATOR]
     stale = pytest.raises(UserError, match=r"run `partnerhub link` \(it rebuilds it\)")
-    with Hub(load_partnership(root / "partnership.toml")) as hub, stale:
-        plan_periods(hub, specs)
+    with Hub(load_partnership(root / "partnership.toml")) as hub, stale, hub.reader() as vault:
+        plan_periods(vault, specs)
     con = duckdb.connect(str(vault), read_only=True)
     try:  # the read wrote nothing
         assert con.execute("SELECT count(*) FROM person").fetchone() == kept
@@ -175,6 +176,6 @@ def test_a_read_never_rebuilds_the_person_table_it_says_to_link(
         con.close()
     # a writer (here `partnerhub status`) brings it up to date; the read then plans
     assert main(["status", "-c", str(root / "partnership.toml")]) == 0
-    with Hub(load_partnership(root / "partnership.toml")) as hub:
-        plans, _ = plan_periods(hub, specs)
+    with Hub(load_partnership(root / "partnership.toml")) as hub, hub.reader() as vault:
+        plans, _ = plan_periods(vault, specs)
     assert [spec.id for spec, _ in plans] == [INDICATOR]

@@ -36,9 +36,9 @@ from partnerhub.governance import (
     authenticate,
     issue_token,
 )
-from partnerhub.hub import Hub
+from partnerhub.hub import Hub, open_writer
 from partnerhub.indicators.periods import periods_between
-from partnerhub.ingest.load import ingest_file, open_stores
+from partnerhub.ingest.load import ingest_file
 from partnerhub.synth.partnership import generate
 
 PURPOSE = "service_planning"
@@ -62,7 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("gate-attacks") / "p"
     generate(root, 3000, seed=5)
     settings = load_partnership(root / "partnership.toml")
-    with open_stores(settings) as stores:
+    with open_writer(settings) as stores:
         ingest_file(stores, "acute", "spells")
         vault = stores.vault
         t = vault.current("hospital_spell")
